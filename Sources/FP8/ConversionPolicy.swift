@@ -1,0 +1,68 @@
+/// How a conversion treats what the format cannot hold: overflow, infinities, NaNs, and (for
+/// unsigned or zero-less formats) negative numbers and zero. A policy is data: each real
+/// implementation's behaviour is one value of this type (SPEC section 2).
+///
+/// Rounding of in-range values is not part of the policy; see `RoundingRule`.
+public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
+    /// The SPEC name: `nosat`, `nosat-mldtypes`, `satfinite`, `hip-sw`, ...
+    public var name: String
+    /// What a finite value too large for the format becomes.
+    public var overflow: OutOfRange
+    /// Whether "too large" is judged after rounding to the format's precision (OCP, PyTorch,
+    /// ml_dtypes, PTX) or on the input before rounding (ROCm's software `cast_to_f8`, which
+    /// compares the input's bits against the max finite value's bits).
+    public var overflowTest: OverflowTest
+    /// What +-infinity becomes.
+    public var infinity: OutOfRange
+    /// The sign of a NaN result: copied from the input, or always clear.
+    public var nanSign: NaNSign
+    /// The significand of a NaN result, where the format has several NaN codes (e5m2).
+    public var nanSignificand: NaNSignificand
+    /// Unsigned formats (e8m0fnu): what a negative input becomes.
+    public var negativeInUnsigned: NegativeInUnsigned
+    /// Formats without a zero (e8m0fnu): what a zero input becomes.
+    public var zeroWithoutZeroCode: ZeroWithoutZeroCode
+
+    public enum OutOfRange: String, Hashable, Sendable {
+        /// Infinity where the format has one, else NaN (OCP non-saturating).
+        case infinityOrNaN
+        /// The largest finite value of the same sign (`satfinite`).
+        case saturate
+        /// NaN, even where the format has an infinity.
+        case nan
+    }
+    public enum OverflowTest: String, Hashable, Sendable { case afterRounding, beforeRounding }
+    public enum NaNSign: String, Hashable, Sendable { case keep, clear }
+    public enum NaNSignificand: String, Hashable, Sendable {
+        /// All significand bits set: e5m2 0x7F (PyTorch, PTX).
+        case allOnes
+        /// Only the top (quiet) significand bit set: e5m2 0x7E (ml_dtypes).
+        case quietBit
+    }
+    public enum NegativeInUnsigned: String, Hashable, Sendable {
+        /// Negative inputs are NaN (ml_dtypes).
+        case nan
+        /// The sign is ignored and the magnitude converted (PyTorch reads only exponent bits).
+        case magnitude
+    }
+    public enum ZeroWithoutZeroCode: String, Hashable, Sendable {
+        case nan
+        /// The smallest code (e8m0fnu 0x00 = 2^-127).
+        case smallest
+    }
+
+    public init(name: String, overflow: OutOfRange, overflowTest: OverflowTest, infinity: OutOfRange,
+                nanSign: NaNSign, nanSignificand: NaNSignificand,
+                negativeInUnsigned: NegativeInUnsigned, zeroWithoutZeroCode: ZeroWithoutZeroCode) {
+        self.name = name
+        self.overflow = overflow
+        self.overflowTest = overflowTest
+        self.infinity = infinity
+        self.nanSign = nanSign
+        self.nanSignificand = nanSignificand
+        self.negativeInUnsigned = negativeInUnsigned
+        self.zeroWithoutZeroCode = zeroWithoutZeroCode
+    }
+
+    public var description: String { name }
+}

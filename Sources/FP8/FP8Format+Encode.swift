@@ -1,0 +1,136 @@
+/// The generic conversion core: one funnel that alone owns rounding, overflow and underflow for
+/// every format, every policy and every source (the role of SoftFloat's `roundPackToF16` and of
+/// ml_dtypes' `ConvertImpl`). The input is an exact real number held in a Double, so one
+/// rounding here is the single rounding from fp32, bf16 or fp16.
+///
+/// It is the reference every fast path is tested against, and is itself tested against the
+/// naive `NearestCodeOracle` and against golden tables from the real implementations.
+extension FP8Format {
+    /// Converts `x` to a code of this format under `policy` and `rounding`.
+    ///
+    /// Edge Cases: NaN, +-Inf, overflow, negative numbers in unsigned formats and zero in
+    /// zero-less formats go as `policy` says. A result that rounds to zero keeps the input's sign
+    /// where the format has -0 (0x80), else is 0x00.
+    public func encode(_ x: Double, policy: ConversionPolicy,
+                       rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
+        // 1. NaN.
+        if x.isNaN { return nanCode(negative: x.sign == .minus, policy: policy) }
+        var negative = x.sign == .minus
+
+        // 2. Negative numbers in an unsigned format.
+        if !isSigned && negative {
+            if x != 0 && policy.negativeInUnsigned == .nan { return nanCode(negative: true, policy: policy) }
+            negative = false
+        }
+
+        // 3. Infinities.
+        let a = x.magnitude
+        if a.isInfinite { return outOfRangeCode(policy.infinity, negative: negative, policy: policy) }
+
+        // 4. Zero.
+        if a == 0 { return zeroCode(negative: negative, policy: policy) }
+
+        // 5. Overflow judged on the input (ROCm software cast).
+        if policy.overflowTest == .beforeRounding && a > maxFinite {
+            return outOfRangeCode(policy.overflow, negative: negative, policy: policy)
+        }
+
+        // 6. Round the magnitude to the format's precision, with no upper exponent limit.
+        let r = roundMagnitude(a, negative: negative, rounding: rounding)
+
+        // 7. Overflow judged on the rounded value (OCP, PyTorch, ml_dtypes, PTX). As in IEEE 754
+        //    (7.4), a rounding that never increases the magnitude delivers the max finite value.
+        if r > maxFinite {
+            let truncates = rounding == .towardZero || (rounding == .upward && negative)
+            return outOfRangeCode(truncates ? .saturate : policy.overflow, negative: negative, policy: policy)
+        }
+
+        // 8. Underflow to zero.
+        if r == 0 { return zeroCode(negative: negative, policy: policy) }
+
+        // 9. Pack the representable magnitude and the sign.
+        return pack(r, negative: negative)
+    }
+
+    /// Rounds a positive finite magnitude to this format's precision: the result is
+    /// `q * 2^(e - mantissaBits)` with `e = max(exponent(a), minNormalExponent)` and `q` the
+    /// integer `rounding` picks. Formats without subnormals or zero never go below their
+    /// smallest value.
+    @usableFromInline
+    func roundMagnitude(_ a: Double, negative: Bool, rounding: RoundingRule) -> Double {
+        let quantumExponent = max(Int(a.exponent), minNormalExponent) - mantissaBits
+        let scaled = a * Double(sign: .plus, exponent: -quantumExponent, significand: 1)
+        var q: Double
+        switch rounding {
+        case .toNearestOrEven: q = scaled.rounded(.toNearestOrEven)
+        case .towardZero: q = scaled.rounded(.towardZero)
+        case .upward: q = negative ? scaled.rounded(.towardZero) : scaled.rounded(.awayFromZero)
+        case .stochastic(let bits):
+            let floor = scaled.rounded(.down)
+            let discarded = scaled - floor  // exact: both are multiples of the input's ulp
+            let threshold = 1 - Double(bits) * 0x1p-32  // exact
+            q = discarded > 0 && discarded >= threshold ? floor + 1 : floor
+        }
+        if !hasSubnormals { q = max(q, 1) }
+        return q * Double(sign: .plus, exponent: quantumExponent, significand: 1)
+    }
+
+    /// Packs an exactly representable, positive, finite value into a code.
+    @usableFromInline
+    func pack(_ r: Double, negative: Bool) -> UInt8 {
+        let e = Int(r.exponent)
+        let field: Int
+        let fraction: Int
+        if hasSubnormals && e < minNormalExponent {
+            field = 0
+            fraction = Int(r * Double(sign: .plus, exponent: mantissaBits - minNormalExponent, significand: 1))
+        } else {
+            field = e + bias
+            fraction = Int(r * Double(sign: .plus, exponent: mantissaBits - e, significand: 1)) - (1 << mantissaBits)
+        }
+        let magnitude = UInt8(field << mantissaBits | fraction)
+        return negative ? signBit | magnitude : magnitude
+    }
+
+    /// The NaN code a policy produces for a NaN of the given sign.
+    public func nanCode(negative: Bool, policy: ConversionPolicy) -> UInt8 {
+        let sign: UInt8 = negative && policy.nanSign == .keep ? signBit : 0
+        switch nanEncoding {
+        case .negativeZeroCode: return 0x80
+        case .allOnesUnsigned: return 0xFF
+        case .allOnesCode: return sign | 0x7F
+        case .allOnesExponentNonzeroMantissa:
+            let significand: UInt8 = policy.nanSignificand == .allOnes ? mantissaMask : 1 << UInt8(mantissaBits - 1)
+            return sign | UInt8(exponentFieldMax << mantissaBits) | significand
+        }
+    }
+
+    /// The code for a value beyond the finite range (overflow or infinity).
+    func outOfRangeCode(_ rule: ConversionPolicy.OutOfRange, negative: Bool,
+                        policy: ConversionPolicy) -> UInt8 {
+        let sign: UInt8 = negative ? signBit : 0
+        switch rule {
+        case .saturate: return sign | maxFiniteCode
+        case .infinityOrNaN:
+            if let inf = infinityCode { return sign | inf }
+            return nanCode(negative: negative, policy: policy)
+        case .nan: return nanCode(negative: negative, policy: policy)
+        }
+    }
+
+    /// The code for a zero result: -0 where the format has it, else +0; in a zero-less format,
+    /// as the policy says.
+    func zeroCode(negative: Bool, policy: ConversionPolicy) -> UInt8 {
+        guard hasSubnormals else {
+            return policy.zeroWithoutZeroCode == .nan ? nanCode(negative: negative, policy: policy) : 0x00
+        }
+        return negative && hasNegativeZero ? 0x80 : 0x00
+    }
+
+    /// Converts source bits (`f32`, `bf16` or `f16`, in the low bits) through the generic core.
+    @inlinable
+    public func encode(bits: UInt32, from source: BinaryFormat, policy: ConversionPolicy,
+                       rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
+        encode(source.decode(bits), policy: policy, rounding: rounding)
+    }
+}

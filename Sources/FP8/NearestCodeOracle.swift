@@ -1,0 +1,96 @@
+/// A deliberately naive conversion oracle, kept apart from the generic core so that the two
+/// can be compared: decode every code, find the representable neighbours of the input by exact
+/// comparison, and pick one by the rounding rule, ties to the even significand. It knows nothing
+/// of exponents, quanta or bit layouts (the role of TestFloat's `slowfloat`).
+///
+/// The special codes (NaN, Inf, saturation, zero) come from the policy through the format's
+/// code helpers; those are pinned separately by the golden tables of the real implementations.
+public struct NearestCodeOracle: Sendable {
+    public let format: FP8Format
+    /// Every non-negative finite value of the format with its code, ascending. Formats with a
+    /// zero start at 0; e8m0fnu starts at 2^-127.
+    public let ladder: [(value: Double, code: UInt8)]
+    /// The value the next code above the largest finite one would have if the exponent range
+    /// went on: reaching it means overflow.
+    let beyondMax: Double
+
+    public init(_ format: FP8Format) {
+        self.format = format
+        var entries: [(value: Double, code: UInt8)] = []
+        for code in format.allCodes {
+            let v = format.decode(code)
+            if v.isFinite && v.sign == .plus && !(v == 0 && code != 0) { entries.append((v, code)) }
+        }
+        entries.sort { $0.value < $1.value }
+        ladder = entries
+        let top = entries[entries.count - 1].value
+        beyondMax = top + Self.unitInLastPlace(of: top, format: format)
+    }
+
+    /// The spacing of the format's values just above `v` (v non-negative, finite).
+    static func unitInLastPlace(of v: Double, format: FP8Format) -> Double {
+        let e = v == 0 ? format.minNormalExponent : max(Int(v.exponent), format.minNormalExponent)
+        return Double(sign: .plus, exponent: e - format.mantissaBits, significand: 1)
+    }
+
+    /// Converts `x` under `policy` and `rounding`.
+    public func convert(_ x: Double, policy: ConversionPolicy,
+                        rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
+        if x.isNaN { return format.nanCode(negative: x.sign == .minus, policy: policy) }
+        var negative = x.sign == .minus
+        if !format.isSigned && negative {
+            if x != 0 && policy.negativeInUnsigned == .nan { return format.nanCode(negative: true, policy: policy) }
+            negative = false
+        }
+        let a = x.magnitude
+        if a.isInfinite { return format.outOfRangeCode(policy.infinity, negative: negative, policy: policy) }
+        if a == 0 { return format.zeroCode(negative: negative, policy: policy) }
+        let sign: UInt8 = negative ? format.signBit : 0
+        let top = ladder[ladder.count - 1].value
+        if policy.overflowTest == .beforeRounding && a > top {
+            return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
+        }
+
+        // The last ladder entry <= a (binary search), or none when a is below the whole ladder.
+        var lowIndex = -1
+        var low = 0, high = ladder.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            if ladder[mid].value <= a { lowIndex = mid; low = mid + 1 } else { high = mid - 1 }
+        }
+        if lowIndex < 0 { return sign | ladder[0].code }  // no zero: nothing below the smallest value
+        let lower = ladder[lowIndex]
+        if lower.value == a { return lower.value == 0 ? format.zeroCode(negative: negative, policy: policy) : sign | lower.code }
+        let upperValue = lowIndex + 1 < ladder.count ? ladder[lowIndex + 1].value : beyondMax
+
+        let roundUp: Bool
+        switch rounding {
+        case .toNearestOrEven:
+            let below = a - lower.value, above = upperValue - a  // both exact
+            if below != above {
+                roundUp = above < below
+            } else {
+                let ulp = Self.unitInLastPlace(of: lower.value, format: format)
+                roundUp = (upperValue / ulp).truncatingRemainder(dividingBy: 2) == 0
+            }
+        case .towardZero: roundUp = false
+        case .upward: roundUp = !negative
+        case .stochastic(let bits):
+            let fraction = (a - lower.value) / (upperValue - lower.value)  // exact: the step is a power of two
+            roundUp = fraction >= 1 - Double(bits) * 0x1p-32
+        }
+        if !roundUp {
+            return lower.value == 0 ? format.zeroCode(negative: negative, policy: policy) : sign | lower.code
+        }
+        if lowIndex + 1 >= ladder.count {
+            return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
+        }
+        return sign | ladder[lowIndex + 1].code
+    }
+
+    /// Converts source bits through the oracle.
+    public func convert(bits: UInt32, from source: BinaryFormat, policy: ConversionPolicy,
+                        rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
+        convert(source.decode(bits), policy: policy, rounding: rounding)
+    }
+}
