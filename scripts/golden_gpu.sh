@@ -57,6 +57,11 @@ step torch-cuda $PY scripts/golden_torch.py cuda "$OUT/torch-cuda.h5"
 # Triton
 step triton $PY scripts/golden_triton.py "$OUT/triton.h5"
 
+# Cross-check: ml_dtypes on this machine against the committed fixtures/golden/mldtypes.h5
+if [ -f fixtures/golden/mldtypes.h5 ]; then
+  step mldtypes-crosscheck $PY scripts/golden_mldtypes.py "$W/mldtypes-here.h5" --check fixtures/golden/mldtypes.h5
+fi
+
 ls -la "$OUT"
 rm -rf "$W"
 echo "=== done, fail=$fail"

@@ -41,6 +41,9 @@ def script_hashes(scripts):
 
 
 def git_state():
+    env = os.environ.get("GOLDEN_GIT_COMMIT")
+    if env:  # the GPU machine gets a copy of the working tree without .git
+        return f"{env} (as passed in GOLDEN_GIT_COMMIT; see script_sha256 for the exact files)"
     try:
         head = subprocess.run(["git", "-C", REPO_ROOT, "rev-parse", "HEAD"],
                               capture_output=True, text=True, timeout=20)

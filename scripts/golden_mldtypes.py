@@ -2,6 +2,8 @@
 """Golden FP8 tables from ml_dtypes (numpy casts), on the CPU.
 
     python3 scripts/golden_mldtypes.py [OUT.h5]      (default fixtures/golden/mldtypes.h5)
+    python3 scripts/golden_mldtypes.py OUT.h5 --check REF.h5
+        also compare every table with REF.h5 (exit 1 if any differs)
 """
 
 import os
@@ -26,7 +28,13 @@ SOURCE_VIEW = {
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO_ROOT, "fixtures/golden/mldtypes.h5")
+    args = sys.argv[1:]
+    ref = None
+    if "--check" in args:
+        i = args.index("--check")
+        ref = args[i + 1]
+        del args[i:i + 2]
+    out = args[0] if args else os.path.join(REPO_ROOT, "fixtures/golden/mldtypes.h5")
     g = Golden("mldtypes", SCRIPTS,
                "ml_dtypes casts: x.astype(ml_dtypes.float8_<fmt>) of a numpy array of the source "
                "type (float32, ml_dtypes.bfloat16, numpy float16), converted directly (no "
@@ -42,7 +50,8 @@ def main():
             call = f"bits.view({tname}).astype(ml_dtypes.{dt_name}).view(np.uint8)"
 
             def conv(b, dt=dt, view=view):
-                r = view(b).astype(dt)
+                with np.errstate(invalid="ignore", over="ignore"):  # NaN/Inf/overflow casts are the point
+                    r = view(b).astype(dt)
                 assert r.dtype == dt
                 return r.view(np.uint8)
             try:
@@ -55,6 +64,17 @@ def main():
             g.add(src, fmt, res, call, consistency=cons)
     software = f"{python_numpy_versions()}; ml_dtypes {ml_dtypes.__version__}"
     g.write(out, device=f"CPU: {cpu_model()}", software=software)
+    if ref:
+        import h5py
+        with h5py.File(out, "r") as a, h5py.File(ref, "r") as b:
+            print("this run:", a.attrs["software"], "|", ref + ":", b.attrs["software"])
+            bad = [f"{s}/{k}" for s in ("bf16", "f16", "f32") for k in b[s]
+                   if k not in a[s] or not np.array_equal(a[s][k][:], b[s][k][:])]
+            for s in ("bf16", "f16", "f32"):
+                if not np.array_equal(a["inputs"][s][:], b["inputs"][s][:]):
+                    bad.append(f"inputs/{s}")
+        print("identical to", ref + ":", "yes" if not bad else f"NO: {bad}")
+        sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":

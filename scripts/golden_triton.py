@@ -43,9 +43,31 @@ def cvt_e5m2_kernel(src_ptr, dst_ptr, n, BLOCK: tl.constexpr):
     tl.store(dst_ptr + offs, y, mask=mask)
 
 
+# fnuz types: Triton names them float8e4b8 / float8e5b16; they are tried too, and an
+# error (e.g. not supported on this target) is recorded in the file's `skipped` attribute.
+@triton.jit
+def cvt_e4m3fnuz_kernel(src_ptr, dst_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    x = tl.load(src_ptr + offs, mask=mask)
+    y = x.to(tl.float8e4b8).to(tl.uint8, bitcast=True)
+    tl.store(dst_ptr + offs, y, mask=mask)
+
+
+@triton.jit
+def cvt_e5m2fnuz_kernel(src_ptr, dst_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    x = tl.load(src_ptr + offs, mask=mask)
+    y = x.to(tl.float8e5b16).to(tl.uint8, bitcast=True)
+    tl.store(dst_ptr + offs, y, mask=mask)
+
+
 KERNELS = {
     "e4m3fn": (cvt_e4m3fn_kernel, "x.to(tl.float8e4nv).to(tl.uint8, bitcast=True)"),
     "e5m2": (cvt_e5m2_kernel, "x.to(tl.float8e5).to(tl.uint8, bitcast=True)"),
+    "e4m3fnuz": (cvt_e4m3fnuz_kernel, "x.to(tl.float8e4b8).to(tl.uint8, bitcast=True)"),
+    "e5m2fnuz": (cvt_e5m2fnuz_kernel, "x.to(tl.float8e5b16).to(tl.uint8, bitcast=True)"),
 }
 SOURCE = {
     "f32": (np.int32, torch.float32, "fp32"),
@@ -60,7 +82,7 @@ def ptx_cvt_lines(compiled):
     except Exception as e:  # noqa: BLE001
         return f"unavailable ({type(e).__name__})"
     lines = sorted({re.sub(r"\s+", " ", ln.strip()) for ln in ptx.splitlines()
-                    if "cvt" in ln or "prmt" in ln})
+                    if re.match(r"\s*(cvt|prmt)\.", ln)})
     # keep the conversion-relevant instruction shapes (register names collapsed)
     shapes = sorted({re.sub(r"%[a-z]+\d+", "%r", ln) for ln in lines})
     return "\n".join(shapes)
@@ -73,10 +95,12 @@ def main():
                "(made by viewing the stored bit patterns), y = x.to(tl.float8e4nv) (e4m3fn) or "
                "x.to(tl.float8e5) (e5m2), default rounding (rtne), stored as "
                "y.to(tl.uint8, bitcast=True). Dataset attribute ptx_cvt lists the PTX instruction "
-               "shapes Triton generated. fnuz and e8m0 formats are not offered by Triton on NVIDIA.")
-    for src, (npint, tdt, tname) in SOURCE.items():
-        bits = g.inputs[src]
-        for fmt, (kern, expr) in KERNELS.items():
+               "shapes Triton generated. fnuz casts (tl.float8e4b8 / tl.float8e5b16) were attempted "
+               "too; see attribute `skipped` for any that Triton refused on this target.")
+    # formats outer, sources inner: the standard formats run before the fnuz attempts
+    for fmt, (kern, expr) in KERNELS.items():
+        for src, (npint, tdt, tname) in SOURCE.items():
+            bits = g.inputs[src]
             holder = {}
 
             def conv(b, kern=kern, npint=npint, tdt=tdt):
@@ -90,15 +114,17 @@ def main():
             try:
                 res, cons = consistency(conv, bits)
             except Exception as e:  # noqa: BLE001
-                g.skip(src, fmt, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+                msg = " ".join(str(e).split())
+                g.skip(src, fmt, f"{expr} failed: {type(e).__name__}: {msg[:600]}")
                 continue
             if not cons.startswith("ok"):
                 g.note(f"{src}/{fmt}: {cons}")
             call = (f"@triton.jit kernel: x = tl.load(src_ptr + offs, mask=mask)  "
                     f"[src_ptr: {tname} tensor]; tl.store(dst_ptr + offs, {expr}, mask=mask)")
             g.add(src, fmt, res, call, consistency=cons, ptx_cvt=ptx_cvt_lines(holder.get("k")))
-        for fmt in ("e4m3fnuz", "e5m2fnuz", "e8m0fnu"):
-            g.skip(src, fmt, "not a Triton fp8 type on NVIDIA (float8e4b8/float8e5b16 are AMD-only; no e8m0 cast)")
+    for src in SOURCE:
+        g.skip(src, "e8m0fnu", "triton.language has no e8m0 dtype to cast to "
+               f"(float8 dtypes present: {sorted(n for n in dir(tl) if n.startswith('float8'))})")
     cap = torch.cuda.get_device_capability()
     device = f"{torch.cuda.get_device_name()} (sm_{cap[0]}{cap[1]})"
     sw = (f"{python_numpy_versions()}; triton {triton.__version__}; torch {torch.__version__}; "
