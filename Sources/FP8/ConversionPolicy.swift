@@ -14,7 +14,8 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
     public var overflowTest: OverflowTest
     /// What +-infinity becomes.
     public var infinity: OutOfRange
-    /// The sign of a NaN result: copied from the input, or always clear.
+    /// The sign of the NaN a NaN input becomes: copied from the input, or always clear (PTX).
+    /// An overflow that becomes NaN always keeps the sign of the value (every implementation).
     public var nanSign: NaNSign
     /// The significand of a NaN result, where the format has several NaN codes (e5m2).
     public var nanSignificand: NaNSignificand
@@ -22,6 +23,8 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
     public var negativeInUnsigned: NegativeInUnsigned
     /// Formats without a zero (e8m0fnu): what a zero input becomes.
     public var zeroWithoutZeroCode: ZeroWithoutZeroCode
+    /// Formats without a zero (e8m0fnu): how inputs below the second-smallest value round.
+    public var underflowWithoutZeroCode: UnderflowWithoutZeroCode
 
     public enum OutOfRange: String, Hashable, Sendable {
         /// Infinity where the format has one, else NaN (OCP non-saturating).
@@ -51,9 +54,19 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         case smallest
     }
 
+    public enum UnderflowWithoutZeroCode: String, Hashable, Sendable {
+        /// To the nearest representable value; nothing is below the smallest (CUDA's clamp).
+        case nearest
+        /// As if the smallest code were zero: below 2^-126, e8m0fnu rounds between "0" (code 0x00)
+        /// and 2^-126 (0x01), so inputs in (2^-127, 1.5 * 2^-127) give 0x01 although 0x00 is
+        /// nearer. ml_dtypes 0.6 and PyTorch 2.11 both do this (golden tables, fp32 0x00400001).
+        case smallestActsAsZero
+    }
+
     public init(name: String, overflow: OutOfRange, overflowTest: OverflowTest, infinity: OutOfRange,
                 nanSign: NaNSign, nanSignificand: NaNSignificand,
-                negativeInUnsigned: NegativeInUnsigned, zeroWithoutZeroCode: ZeroWithoutZeroCode) {
+                negativeInUnsigned: NegativeInUnsigned, zeroWithoutZeroCode: ZeroWithoutZeroCode,
+                underflowWithoutZeroCode: UnderflowWithoutZeroCode) {
         self.name = name
         self.overflow = overflow
         self.overflowTest = overflowTest
@@ -62,6 +75,7 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         self.nanSignificand = nanSignificand
         self.negativeInUnsigned = negativeInUnsigned
         self.zeroWithoutZeroCode = zeroWithoutZeroCode
+        self.underflowWithoutZeroCode = underflowWithoutZeroCode
     }
 
     public var description: String { name }

@@ -36,7 +36,8 @@ extension FP8Format {
         }
 
         // 6. Round the magnitude to the format's precision, with no upper exponent limit.
-        let r = roundMagnitude(a, negative: negative, rounding: rounding)
+        let r = roundMagnitude(a, negative: negative, rounding: rounding,
+                               smallestActsAsZero: policy.underflowWithoutZeroCode == .smallestActsAsZero)
 
         // 7. Overflow judged on the rounded value (OCP, PyTorch, ml_dtypes, PTX). As in IEEE 754
         //    (7.4), a rounding that never increases the magnitude delivers the max finite value.
@@ -55,10 +56,16 @@ extension FP8Format {
     /// Rounds a positive finite magnitude to this format's precision: the result is
     /// `q * 2^(e - mantissaBits)` with `e = max(exponent(a), minNormalExponent)` and `q` the
     /// integer `rounding` picks. Formats without subnormals or zero never go below their
-    /// smallest value.
+    /// smallest value; with `smallestActsAsZero` they round below their second-smallest value as
+    /// if the smallest were zero (see `ConversionPolicy.UnderflowWithoutZeroCode`).
     @usableFromInline
-    func roundMagnitude(_ a: Double, negative: Bool, rounding: RoundingRule) -> Double {
-        let quantumExponent = max(Int(a.exponent), minNormalExponent) - mantissaBits
+    func roundMagnitude(_ a: Double, negative: Bool, rounding: RoundingRule,
+                        smallestActsAsZero: Bool = false) -> Double {
+        let smallest = Double(sign: .plus, exponent: minNormalExponent, significand: 1)
+        let zeroLess = !hasSubnormals && smallestActsAsZero
+        let lowestExponent = zeroLess ? minNormalExponent + 1 : minNormalExponent
+        if zeroLess && a == smallest { return smallest }  // exact values never move
+        let quantumExponent = max(Int(a.exponent), lowestExponent) - mantissaBits
         let scaled = a * Double(sign: .plus, exponent: -quantumExponent, significand: 1)
         var q: Double
         switch rounding {
@@ -71,6 +78,7 @@ extension FP8Format {
             let threshold = 1 - Double(bits) * 0x1p-32  // exact
             q = discarded > 0 && discarded >= threshold ? floor + 1 : floor
         }
+        if zeroLess && q == 0 { return smallest }
         if !hasSubnormals { q = max(q, 1) }
         return q * Double(sign: .plus, exponent: quantumExponent, significand: 1)
     }
@@ -92,20 +100,26 @@ extension FP8Format {
         return negative ? signBit | magnitude : magnitude
     }
 
-    /// The NaN code a policy produces for a NaN of the given sign.
+    /// The NaN code a policy produces for a NaN input of the given sign.
     public func nanCode(negative: Bool, policy: ConversionPolicy) -> UInt8 {
-        let sign: UInt8 = negative && policy.nanSign == .keep ? signBit : 0
+        nanCode(negative: negative && policy.nanSign == .keep, significand: policy.nanSignificand)
+    }
+
+    /// The NaN code with the given sign and significand rule.
+    func nanCode(negative: Bool, significand rule: ConversionPolicy.NaNSignificand) -> UInt8 {
+        let sign: UInt8 = negative ? signBit : 0
         switch nanEncoding {
         case .negativeZeroCode: return 0x80
         case .allOnesUnsigned: return 0xFF
         case .allOnesCode: return sign | 0x7F
         case .allOnesExponentNonzeroMantissa:
-            let significand: UInt8 = policy.nanSignificand == .allOnes ? mantissaMask : 1 << UInt8(mantissaBits - 1)
+            let significand: UInt8 = rule == .allOnes ? mantissaMask : 1 << UInt8(mantissaBits - 1)
             return sign | UInt8(exponentFieldMax << mantissaBits) | significand
         }
     }
 
-    /// The code for a value beyond the finite range (overflow or infinity).
+    /// The code for a value beyond the finite range (overflow or infinity). A NaN made here keeps
+    /// the value's sign, whatever the policy does with NaN inputs.
     func outOfRangeCode(_ rule: ConversionPolicy.OutOfRange, negative: Bool,
                         policy: ConversionPolicy) -> UInt8 {
         let sign: UInt8 = negative ? signBit : 0
@@ -113,8 +127,8 @@ extension FP8Format {
         case .saturate: return sign | maxFiniteCode
         case .infinityOrNaN:
             if let inf = infinityCode { return sign | inf }
-            return nanCode(negative: negative, policy: policy)
-        case .nan: return nanCode(negative: negative, policy: policy)
+            return nanCode(negative: negative, significand: policy.nanSignificand)
+        case .nan: return nanCode(negative: negative, significand: policy.nanSignificand)
         }
     }
 

@@ -50,42 +50,48 @@ public struct NearestCodeOracle: Sendable {
         if policy.overflowTest == .beforeRounding && a > top {
             return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
         }
+        // A zero-less format whose policy rounds as if its smallest code were zero.
+        let smallestIsZero = !format.hasSubnormals && policy.underflowWithoutZeroCode == .smallestActsAsZero
+        func value(_ i: Int) -> Double { i == 0 && smallestIsZero ? 0 : ladder[i].value }
+        func code(_ i: Int) -> UInt8 {
+            value(i) == 0 && !smallestIsZero ? format.zeroCode(negative: negative, policy: policy) : sign | ladder[i].code
+        }
 
         // The last ladder entry <= a (binary search), or none when a is below the whole ladder.
         var lowIndex = -1
         var low = 0, high = ladder.count - 1
         while low <= high {
             let mid = (low + high) / 2
-            if ladder[mid].value <= a { lowIndex = mid; low = mid + 1 } else { high = mid - 1 }
+            if value(mid) <= a { lowIndex = mid; low = mid + 1 } else { high = mid - 1 }
         }
-        if lowIndex < 0 { return sign | ladder[0].code }  // no zero: nothing below the smallest value
-        let lower = ladder[lowIndex]
-        if lower.value == a { return lower.value == 0 ? format.zeroCode(negative: negative, policy: policy) : sign | lower.code }
-        let upperValue = lowIndex + 1 < ladder.count ? ladder[lowIndex + 1].value : beyondMax
+        if lowIndex < 0 || a == ladder[0].value { return code(0) }  // nothing below the smallest value
+        let lower = value(lowIndex)
+        if lower == a { return code(lowIndex) }
+        let upper = lowIndex + 1 < ladder.count ? value(lowIndex + 1) : beyondMax
 
         let roundUp: Bool
         switch rounding {
         case .toNearestOrEven:
-            let below = a - lower.value, above = upperValue - a  // both exact
+            let below = a - lower, above = upper - a  // both exact
             if below != above {
                 roundUp = above < below
+            } else if lower == 0 {
+                roundUp = false  // zero is even
             } else {
-                let ulp = Self.unitInLastPlace(of: lower.value, format: format)
-                roundUp = (upperValue / ulp).truncatingRemainder(dividingBy: 2) == 0
+                let ulp = Self.unitInLastPlace(of: lower, format: format)
+                roundUp = (upper / ulp).truncatingRemainder(dividingBy: 2) == 0
             }
         case .towardZero: roundUp = false
         case .upward: roundUp = !negative
         case .stochastic(let bits):
-            let fraction = (a - lower.value) / (upperValue - lower.value)  // exact: the step is a power of two
+            let fraction = (a - lower) / (upper - lower)  // exact: the step is a power of two
             roundUp = fraction >= 1 - Double(bits) * 0x1p-32
         }
-        if !roundUp {
-            return lower.value == 0 ? format.zeroCode(negative: negative, policy: policy) : sign | lower.code
-        }
+        if !roundUp { return code(lowIndex) }
         if lowIndex + 1 >= ladder.count {
             return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
         }
-        return sign | ladder[lowIndex + 1].code
+        return code(lowIndex + 1)
     }
 
     /// Converts source bits through the oracle.
