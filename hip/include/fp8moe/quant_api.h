@@ -1,0 +1,77 @@
+/* fp8moe/quant_api.h: C interface of the HIP quantization kernels (hip/kernels/quantize.hip).
+ *
+ * Plain C, host only: the runner (hip/runner) and the benchmark (through ctypes) call it. All
+ * pointers are device pointers; every call is asynchronous on `stream` (NULL: default stream)
+ * and returns 0 or the runtime's error code of the first failing call or launch
+ * (fp8q_error_name gives its name). Nothing is allocated inside.
+ *
+ * Recipes (SPEC section 3). Every function runs amax -> scale -> multiply -> clamp -> cast with
+ *   amax       max |x| over the reduction set, NaN policy `propagate` or `nan_to_num`
+ *   scale      fp8_max / max(amax, 1e-12) in fp64 (then rounded to fp32) or fp32, optional pow2
+ *   apply      fp32(x) * scale, clamp to +-fp8_max, cast `satfinite` (round to nearest even)
+ *   NaN scale  exactly 0x7FFFFFFF (`nan_arith` = canonical) on every platform
+ * Scales are written as the quantization multiplier fp8_max / amax (SPEC section 5).
+ *
+ * Inputs are bf16 as uint16 bit patterns, row-major. 16-byte vector loads are used when `cols`
+ * is a multiple of 8 and the pointer is 16-byte aligned, else a scalar path.
+ */
+#ifndef FP8MOE_QUANT_API_H
+#define FP8MOE_QUANT_API_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum fp8q_format { FP8Q_E4M3FN = 0, FP8Q_E4M3FNUZ = 1 };
+enum fp8q_amax_nan { FP8Q_AMAX_PROPAGATE = 0, FP8Q_AMAX_NAN_TO_NUM = 1 };
+enum fp8q_scale_compute { FP8Q_SCALE_FP64 = 0, FP8Q_SCALE_FP32 = 1 };
+
+typedef struct fp8q_recipe {
+    int format;        /* enum fp8q_format */
+    int amax_nan;      /* enum fp8q_amax_nan */
+    int scale_compute; /* enum fp8q_scale_compute */
+    int pow2;          /* 0 | 1: scale = exp2(floor(log2(scale))) */
+} fp8q_recipe;
+
+/* One scale per group of rows of x [rows, cols].
+ *   offsets == NULL: one group of all rows (reduction `tensorwise`, scale_out [1], groups = 1).
+ *   else offsets [groups] int32 cumulative end rows, non-decreasing, last <= rows (SPEC 4):
+ *     `per_group` (2-D activations) or `per_expert` (a 3-D weight [G,K,N] seen as [G*K, N] with
+ *     offsets K, 2K, ...). Rows at and beyond offsets[groups-1] get code 0x00.
+ *   Every element finds its own group: a tile of elements may straddle a boundary, and an empty
+ *   group is legal (amax 0, scale fp8_max / 1e-12).
+ *   amax_scratch: uint32 [groups], overwritten. Launches: 1 memset + 2 kernels (amax pass with
+ *   an atomic max per block and group, then scale + clamp + cast). */
+int fp8q_quantize_grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offsets,
+                          int groups, fp8q_recipe recipe, uint8_t* out, float* scale_out,
+                          uint32_t* amax_scratch, void* stream);
+
+/* One scale per (group of rows, column) of x [rows, cols]: scale_out [groups, cols].
+ *   `per_group_column` (rowwise wgrad operands) or, with offsets K, 2K, ... over a 3-D weight
+ *   [G,K,N] seen as [G*K, N], one scale per (expert, column n) over K (rowwise recipe, b).
+ *   Rows at and beyond offsets[groups-1] get code 0x00. amax_scratch: uint32 [groups * cols].
+ *   Launches: 1 memset + 2 kernels. */
+int fp8q_quantize_group_columns(const uint16_t* x, int64_t rows, int64_t cols,
+                                const int32_t* offsets, int groups, fp8q_recipe recipe,
+                                uint8_t* out, float* scale_out, uint32_t* amax_scratch,
+                                void* stream);
+
+/* One scale per row of x [rows, cols] (`rowwise`): scale_out [rows]. One pass, one launch. A 3-D
+ * weight [G,K,N] seen as [G*K, N] gives the per (expert, row k) scales of b_t. */
+int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
+                          uint8_t* out, float* scale_out, void* stream);
+
+/* Name of a code returned above ("hipErrorNoDevice", "cudaErrorNoDevice", ...). */
+const char* fp8q_error_name(int code);
+/* Description of a code returned above. */
+const char* fp8q_error_string(int code);
+/* Launches (kernels and memsets) each function issues: for the benchmark's table. */
+int fp8q_launch_count(const char* function_name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FP8MOE_QUANT_API_H */

@@ -1,0 +1,388 @@
+// quantize_kernels.h: the device code of the HIP production path (SPEC section 7).
+//
+// Recipe steps (SPEC section 3): amax -> scale -> multiply -> clamp -> cast. The element-level
+// arithmetic (amax key, scale, multiply, cast) lives in fp8_cast.h; this file holds only the
+// reduction sets and the memory traffic:
+//
+//   grouped_amax_kernel + grouped_apply_kernel     one scale per group of rows: `tensorwise`
+//                                                  (offsets == nullptr), `per_group`, `per_expert`
+//   column_amax_kernel  + column_apply_kernel      one scale per (group of rows, column):
+//                                                  `per_group_column`, rowwise 3-D weights
+//   rowwise_kernel                                 one scale per row, one pass
+//
+// Data: bf16 stays bf16 in memory (uint16 bit patterns); fp32 only in registers. VEC = 8 uses
+// 16-byte loads and 8-byte stores (cols % 8 == 0, aligned pointers), VEC = 1 is the scalar path.
+//
+// Amax values travel as bf16 *keys* (fp8_cast.h, bf16_abs_key): unsigned integers ordered as
+// |x| with NaN above Inf, so an integer atomicMax is an exact amax and propagates NaN.
+#ifndef FP8MOE_QUANTIZE_KERNELS_H
+#define FP8MOE_QUANTIZE_KERNELS_H
+
+#include "fp8_cast.h"
+
+namespace fp8moe {
+
+constexpr int kBlock = 256;  ///< threads per block, every kernel
+constexpr int kUnroll = 4;   ///< independent vector loads in flight per thread
+
+__device__ inline uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
+__device__ inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// ------------------------------------------------------------------------------ vectors
+
+/// VEC bf16 values in registers.
+template <int VEC> struct Bf16Vec;
+
+template <> struct Bf16Vec<8> {
+    uint32_t w[4];
+    __device__ static Bf16Vec load(const uint16_t* p) {
+        const uint4 v = *reinterpret_cast<const uint4*>(p);
+        return Bf16Vec{{v.x, v.y, v.z, v.w}};
+    }
+    __device__ static Bf16Vec zero() { return Bf16Vec{{0, 0, 0, 0}}; }
+    __device__ uint32_t operator[](int i) const { return (w[i >> 1] >> ((i & 1) * 16)) & 0xFFFFu; }
+};
+
+template <> struct Bf16Vec<1> {
+    uint32_t h;
+    __device__ static Bf16Vec load(const uint16_t* p) { return Bf16Vec{p[0]}; }
+    __device__ static Bf16Vec zero() { return Bf16Vec{0}; }
+    __device__ uint32_t operator[](int) const { return h; }
+};
+
+/// Stores VEC codes (each < 256) to out: one 8-byte store for VEC = 8.
+template <int VEC> __device__ inline void store_codes(const uint32_t (&q)[VEC], uint8_t* out);
+
+template <> __device__ inline void store_codes<8>(const uint32_t (&q)[8], uint8_t* out) {
+    const uint32_t lo = q[0] | (q[1] << 8) | (q[2] << 16) | (q[3] << 24);
+    const uint32_t hi = q[4] | (q[5] << 8) | (q[6] << 16) | (q[7] << 24);
+    *reinterpret_cast<uint2*>(out) = make_uint2(lo, hi);
+}
+
+template <> __device__ inline void store_codes<1>(const uint32_t (&q)[1], uint8_t* out) {
+    out[0] = uint8_t(q[0]);
+}
+
+template <int VEC> __device__ inline void store_zeros(uint8_t* out) {
+    uint32_t q[VEC];
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) q[j] = 0;
+    store_codes<VEC>(q, out);
+}
+
+template <bool NanToNum, int VEC> __device__ inline uint32_t vec_amax(const Bf16Vec<VEC>& v) {
+    uint32_t m = 0;
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) m = umax(m, bf16_abs_key<NanToNum>(v[j]));
+    return m;
+}
+
+/// Quantizes VEC values with one scale and stores the codes.
+template <Fp8Format F, int VEC>
+__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out) {
+    uint32_t q[VEC];
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16<F>(v[j], scale);
+    store_codes<VEC>(q, out);
+}
+
+/// Quantizes VEC values of VEC consecutive columns, each with its own scale.
+template <Fp8Format F, int VEC>
+__device__ inline void quantize_store(const Bf16Vec<VEC>& v, const float (&scale)[VEC], uint8_t* out) {
+    uint32_t q[VEC];
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16<F>(v[j], scale[j]);
+    store_codes<VEC>(q, out);
+}
+
+// ------------------------------------------------------------------------------ reductions
+
+__device__ inline uint32_t warp_max(uint32_t v) {
+#pragma unroll
+    for (int lane_mask = FP8MOE_WARP_SIZE / 2; lane_mask > 0; lane_mask >>= 1)
+        v = umax(v, fp8moe_shfl_xor(v, lane_mask));
+    return v;
+}
+
+/// Max over the block; the result is valid in thread 0. Every thread of the block must call it.
+__device__ inline uint32_t block_max(uint32_t v) {
+    constexpr int kWarps = kBlock / FP8MOE_WARP_SIZE;
+    __shared__ uint32_t partial[kWarps];
+    const int lane = threadIdx.x % FP8MOE_WARP_SIZE, warp = threadIdx.x / FP8MOE_WARP_SIZE;
+    v = warp_max(v);
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    if (warp == 0) v = warp_max(lane < kWarps ? partial[lane] : 0u);
+    __syncthreads();  // `partial` may be reused by the next call
+    return v;
+}
+
+/// The group of a row (SPEC section 4): the first g with offsets[g] > row, so that group g is
+/// rows [offsets[g-1], offsets[g]); `groups` when the row belongs to none (at or beyond
+/// offsets[groups-1]). Empty groups are never returned. offsets == nullptr: one group, all rows.
+__device__ inline int group_of_row(int64_t row, const int32_t* __restrict__ offsets, int groups) {
+    if (offsets == nullptr) return 0;
+    int lo = 0, hi = groups;
+    while (lo < hi) {
+        const int mid = (lo + hi) >> 1;
+        if (int64_t(offsets[mid]) > row) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+}
+
+// ------------------------------------------------------------- one scale per group of rows
+//
+// The flattened tensor is cut into tiles of kBlock * VEC * kUnroll elements; each block owns a
+// contiguous run of `tiles_per_block` tiles (a persistent grid of about one wave). A tile whose
+// first and last rows are in the same group is processed with that group's amax / scale; a tile
+// that straddles a boundary (or an empty group) is processed vector by vector, each vector
+// finding its own group (a vector never crosses a row: cols % VEC == 0).
+
+template <int VEC>
+FP8MOE_HD constexpr int64_t tile_size() { return int64_t(kBlock) * VEC * kUnroll; }
+
+/// Pass 1: amax per group. Each block keeps a running max for the group of its current tiles and
+/// publishes it (block reduction, one atomicMax) when the group changes and at the end.
+template <int VEC, bool NanToNum>
+__global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
+    const uint16_t* __restrict__ x, int64_t n, int64_t cols, const int32_t* __restrict__ offsets,
+    int groups, int64_t tiles_per_block, uint32_t* __restrict__ amax) {
+    const int64_t num_tiles = (n + tile_size<VEC>() - 1) / tile_size<VEC>();
+    const int64_t t_begin = int64_t(blockIdx.x) * tiles_per_block;
+    const int64_t t_end = min64(t_begin + tiles_per_block, num_tiles);
+    int current = -1;  // block-uniform
+    uint32_t acc = 0;
+    for (int64_t t = t_begin; t < t_end; ++t) {
+        const int64_t base = t * tile_size<VEC>();
+        const int64_t last = min64(base + tile_size<VEC>(), n) - 1;
+        const int g_first = group_of_row(base / cols, offsets, groups);
+        const int g_last = group_of_row(last / cols, offsets, groups);
+        if (g_first == g_last) {
+            if (g_first != current) {
+                if (current >= 0 && current < groups) {
+                    const uint32_t m = block_max(acc);
+                    if (threadIdx.x == 0 && m != 0) atomicMax(&amax[current], m);
+                }
+                current = g_first;
+                acc = 0;
+            }
+            if (current >= groups) continue;  // rows of no group
+            Bf16Vec<VEC> v[kUnroll];
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
+                v[u] = i < n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
+            }
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) acc = umax(acc, vec_amax<NanToNum>(v[u]));
+        } else {
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
+                if (i >= n) continue;
+                const int g = group_of_row(i / cols, offsets, groups);
+                if (g >= groups) continue;
+                const uint32_t m = vec_amax<NanToNum>(Bf16Vec<VEC>::load(x + i));
+                if (m != 0) atomicMax(&amax[g], m);
+            }
+        }
+    }
+    if (current >= 0 && current < groups) {
+        const uint32_t m = block_max(acc);
+        if (threadIdx.x == 0 && m != 0) atomicMax(&amax[current], m);
+    }
+}
+
+/// Pass 2: scale + clamp + cast with the scale of each element's group; zeros for rows of no
+/// group. Also writes scale_out[g] for every group (empty ones too).
+template <Fp8Format F, int VEC>
+__global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
+    const uint16_t* __restrict__ x, int64_t n, int64_t cols, const int32_t* __restrict__ offsets,
+    int groups, int64_t tiles_per_block, const uint32_t* __restrict__ amax, ScaleParams params,
+    uint8_t* __restrict__ out, float* __restrict__ scale_out) {
+    for (int64_t g = int64_t(blockIdx.x) * kBlock + threadIdx.x; g < groups;
+         g += int64_t(gridDim.x) * kBlock)
+        scale_out[g] = scale_from_amax<F>(amax[g], params);
+
+    const int64_t num_tiles = (n + tile_size<VEC>() - 1) / tile_size<VEC>();
+    const int64_t t_begin = int64_t(blockIdx.x) * tiles_per_block;
+    const int64_t t_end = min64(t_begin + tiles_per_block, num_tiles);
+    int current = -1;
+    float scale = 0.0f;
+    for (int64_t t = t_begin; t < t_end; ++t) {
+        const int64_t base = t * tile_size<VEC>();
+        const int64_t last = min64(base + tile_size<VEC>(), n) - 1;
+        const int g_first = group_of_row(base / cols, offsets, groups);
+        const int g_last = group_of_row(last / cols, offsets, groups);
+        if (g_first == g_last) {
+            if (g_first != current) {
+                current = g_first;
+                if (current < groups) scale = scale_from_amax<F>(amax[current], params);
+            }
+            Bf16Vec<VEC> v[kUnroll];
+            if (current < groups) {
+#pragma unroll
+                for (int u = 0; u < kUnroll; ++u) {
+                    const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
+                    v[u] = i < n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
+                if (i >= n) continue;
+                if (current < groups) quantize_store<F, VEC>(v[u], scale, out + i);
+                else store_zeros<VEC>(out + i);
+            }
+        } else {
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
+                if (i >= n) continue;
+                const int g = group_of_row(i / cols, offsets, groups);
+                if (g < groups)
+                    quantize_store<F, VEC>(Bf16Vec<VEC>::load(x + i),
+                                           scale_from_amax<F>(amax[g], params), out + i);
+                else
+                    store_zeros<VEC>(out + i);
+            }
+        }
+    }
+}
+
+// -------------------------------------------------- one scale per (group of rows, column)
+//
+// Grid (column tiles, row tiles). A thread owns VEC consecutive columns and walks the rows of
+// its row tile; group boundaries are the same for the whole block, so the walk is split into
+// segments of one group each (empty groups are skipped by group_of_row).
+
+/// Pass 1: per segment, VEC running maxes in registers, then VEC atomicMax into amax[g, c..].
+template <int VEC, bool NanToNum>
+__global__ void __launch_bounds__(kBlock) column_amax_kernel(
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, const int32_t* __restrict__ offsets,
+    int groups, int64_t rows_per_tile, uint32_t* __restrict__ amax) {
+    const int64_t c = (int64_t(blockIdx.x) * kBlock + threadIdx.x) * VEC;
+    if (c >= cols) return;  // no block-wide synchronisation below
+    int64_t r = int64_t(blockIdx.y) * rows_per_tile;
+    const int64_t r_end = min64(r + rows_per_tile, rows);
+    while (r < r_end) {
+        const int g = group_of_row(r, offsets, groups);
+        if (g >= groups) break;
+        const int64_t seg_end = min64(r_end, int64_t(offsets[g]));
+        uint32_t acc[VEC];
+#pragma unroll
+        for (int j = 0; j < VEC; ++j) acc[j] = 0;
+        const uint16_t* p = x + r * cols + c;
+        for (; r + kUnroll <= seg_end; r += kUnroll, p += kUnroll * cols) {
+            Bf16Vec<VEC> v[kUnroll];
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) v[u] = Bf16Vec<VEC>::load(p + u * cols);
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u)
+#pragma unroll
+                for (int j = 0; j < VEC; ++j) acc[j] = umax(acc[j], bf16_abs_key<NanToNum>(v[u][j]));
+        }
+        for (; r < seg_end; ++r, p += cols) {
+            const Bf16Vec<VEC> v = Bf16Vec<VEC>::load(p);
+#pragma unroll
+            for (int j = 0; j < VEC; ++j) acc[j] = umax(acc[j], bf16_abs_key<NanToNum>(v[j]));
+        }
+        uint32_t* a = amax + int64_t(g) * cols + c;
+#pragma unroll
+        for (int j = 0; j < VEC; ++j)
+            if (acc[j] != 0) atomicMax(a + j, acc[j]);
+    }
+}
+
+/// Pass 2: per segment, VEC scales from the amaxes, then scale + clamp + cast row by row; zeros
+/// for rows of no group. Also writes scale_out[g, c] for every group and column.
+template <Fp8Format F, int VEC>
+__global__ void __launch_bounds__(kBlock) column_apply_kernel(
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, const int32_t* __restrict__ offsets,
+    int groups, int64_t rows_per_tile, const uint32_t* __restrict__ amax, ScaleParams params,
+    uint8_t* __restrict__ out, float* __restrict__ scale_out) {
+    const int64_t threads = int64_t(gridDim.x) * gridDim.y * kBlock;
+    const int64_t slots = int64_t(groups) * cols;
+    for (int64_t i = (int64_t(blockIdx.y) * gridDim.x + blockIdx.x) * kBlock + threadIdx.x;
+         i < slots; i += threads)
+        scale_out[i] = scale_from_amax<F>(amax[i], params);
+
+    const int64_t c = (int64_t(blockIdx.x) * kBlock + threadIdx.x) * VEC;
+    if (c >= cols) return;
+    int64_t r = int64_t(blockIdx.y) * rows_per_tile;
+    const int64_t r_end = min64(r + rows_per_tile, rows);
+    while (r < r_end) {
+        const int g = group_of_row(r, offsets, groups);
+        if (g >= groups) {
+            for (; r < r_end; ++r) store_zeros<VEC>(out + r * cols + c);
+            break;
+        }
+        const int64_t seg_end = min64(r_end, int64_t(offsets[g]));
+        float scale[VEC];
+#pragma unroll
+        for (int j = 0; j < VEC; ++j)
+            scale[j] = scale_from_amax<F>(amax[int64_t(g) * cols + c + j], params);
+        for (; r + kUnroll <= seg_end; r += kUnroll) {
+            Bf16Vec<VEC> v[kUnroll];
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) v[u] = Bf16Vec<VEC>::load(x + (r + u) * cols + c);
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u) quantize_store<F, VEC>(v[u], scale, out + (r + u) * cols + c);
+        }
+        for (; r < seg_end; ++r)
+            quantize_store<F, VEC>(Bf16Vec<VEC>::load(x + r * cols + c), scale, out + r * cols + c);
+    }
+}
+
+// ------------------------------------------------------------------------ one scale per row
+
+/// Vectors per lane held in registers: a row of up to kRowCache * warp * VEC elements (2048 bf16
+/// on NVIDIA, 4096 on AMD with VEC = 8) is read once; longer rows are read twice (the second
+/// read mostly from cache).
+constexpr int kRowCache = 8;
+
+/// One warp per row (grid-stride over rows): amax over the row, warp reduction, scale, cast.
+template <Fp8Format F, int VEC, bool NanToNum>
+__global__ void __launch_bounds__(kBlock) rowwise_kernel(
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, ScaleParams params,
+    uint8_t* __restrict__ out, float* __restrict__ scale_out) {
+    constexpr int W = FP8MOE_WARP_SIZE;
+    constexpr int kWarps = kBlock / W;
+    const int lane = threadIdx.x % W;
+    const int64_t nvec = cols / VEC;
+    for (int64_t row = int64_t(blockIdx.x) * kWarps + threadIdx.x / W; row < rows;
+         row += int64_t(gridDim.x) * kWarps) {
+        const uint16_t* xr = x + row * cols;
+        uint8_t* outr = out + row * cols;
+        float scale;
+        if (nvec <= int64_t(kRowCache) * W) {
+            Bf16Vec<VEC> v[kRowCache];
+#pragma unroll
+            for (int j = 0; j < kRowCache; ++j) {
+                const int64_t i = lane + int64_t(j) * W;
+                v[j] = i < nvec ? Bf16Vec<VEC>::load(xr + i * VEC) : Bf16Vec<VEC>::zero();
+            }
+            uint32_t m = 0;
+#pragma unroll
+            for (int j = 0; j < kRowCache; ++j) m = umax(m, vec_amax<NanToNum>(v[j]));
+            scale = scale_from_amax<F>(warp_max(m), params);
+#pragma unroll
+            for (int j = 0; j < kRowCache; ++j) {
+                const int64_t i = lane + int64_t(j) * W;
+                if (i < nvec) quantize_store<F, VEC>(v[j], scale, outr + i * VEC);
+            }
+        } else {
+            uint32_t m = 0;
+            for (int64_t i = lane; i < nvec; i += W)
+                m = umax(m, vec_amax<NanToNum>(Bf16Vec<VEC>::load(xr + i * VEC)));
+            scale = scale_from_amax<F>(warp_max(m), params);
+            for (int64_t i = lane; i < nvec; i += W)
+                quantize_store<F, VEC>(Bf16Vec<VEC>::load(xr + i * VEC), scale, outr + i * VEC);
+        }
+        if (lane == 0) scale_out[row] = scale;
+    }
+}
+
+}  // namespace fp8moe
+
+#endif  // FP8MOE_QUANTIZE_KERNELS_H

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# hip_ci.sh: the CI part of the HIP production path, for a machine without a GPU.
+#
+# Needs Debian 12's hipcc and libamdhip64-dev (ROCm 5.2) and libhdf5-dev. Steps:
+#   1. compile the kernels for gfx90a and gfx940 with hipcc, and check that both code objects
+#      are in the object file;
+#   2. link the AMD runner against libamdhip64 (and libhdf5);
+#   3. run it once (--device-info): with no GPU it must stop with a clear message naming the HIP
+#      error (e.g. hipErrorNoDevice) and exit status 3: non-zero, and not a crash (signal).
+#      On a machine that does have an AMD GPU the run succeeds, which also passes.
+#   4. if python3 has h5py, numpy and ml_dtypes: invalid fixtures must give exit status 2 with a
+#      message naming the file, and a valid one the same clean no-device failure as step 3.
+# Exit status 0 when all of that holds, 1 otherwise.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$here/hip/build/amd"
+runner="$build/fp8moe-hip-runner"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "hip_ci: FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "hip_ci: ok: $*"; }
+
+# 1 + 2. Compile and link (hipcc prints a rocm_agent_enumerator traceback on machines without
+# /dev/kfd; it is harmless, so the log is shown only on failure).
+if "$here/scripts/hip_build.sh" amd >"$work/build.log" 2>&1; then
+    pass "kernels compiled for gfx90a and gfx940, runner linked"
+else
+    cat "$work/build.log"
+    fail "build"
+    exit 1
+fi
+for arch in gfx90a gfx940; do
+    if grep -a -q "amdgcn-amd-amdhsa--$arch" "$build/quantize_launch.o"; then
+        pass "code object for $arch present"
+    else
+        fail "no code object for $arch in quantize_launch.o"
+    fi
+done
+if ldd "$runner" | grep -q libamdhip64; then
+    pass "runner linked against libamdhip64"
+else
+    fail "runner not linked against libamdhip64"
+fi
+
+# Runs the runner; sets rc and msg (stdout + stderr).
+run_runner() {
+    msg="$("$runner" "$@" 2>&1)"
+    rc=$?
+}
+
+# Asserts the clean no-device failure (or success where a GPU exists).
+expect_no_device() {
+    local what="$1"
+    if [[ $rc -eq 0 ]]; then
+        pass "$what: a GPU is present and the runner succeeded"
+    elif [[ $rc -ge 128 ]]; then
+        echo "$msg"
+        fail "$what: the runner crashed (exit status $rc, signal $((rc - 128)))"
+    elif [[ $rc -eq 3 && "$msg" =~ hipError[A-Za-z]+ ]]; then
+        pass "$what: clean failure, exit 3: $msg"
+    else
+        echo "$msg"
+        fail "$what: expected exit 3 with a HIP error name, got exit $rc"
+    fi
+}
+
+# 3. Run once.
+run_runner --device-info
+expect_no_device "runner --device-info"
+
+# 4. Input validation before the device, if fixtures can be made here.
+if python3 -c "import h5py, numpy, ml_dtypes" 2>/dev/null; then
+    python3 "$here/scripts/hip_make_test_fixture.py" bad "$work/bad" >/dev/null
+    for f in "$work"/bad/*.h5; do
+        run_runner "$f" --out "$work/out.h5"
+        if [[ $rc -eq 2 && "$msg" == *"$f"* ]]; then
+            pass "$(basename "$f"): exit 2: ${msg#*invalid input: }"
+        else
+            echo "$msg"
+            fail "$(basename "$f"): expected exit 2 naming the file, got $rc"
+        fi
+    done
+    python3 "$here/scripts/hip_make_test_fixture.py" make "$work/good" >/dev/null
+    cp "$work/good/odd.h5" "$work/odd-copy.h5"
+    run_runner "$work/good/odd.h5" --write
+    expect_no_device "runner on a valid fixture"
+    if cmp -s "$work/good/odd.h5" "$work/odd-copy.h5" || [[ $rc -eq 0 ]]; then
+        pass "fixture untouched after the failed run"
+    else
+        fail "the fixture changed although the run failed"
+    fi
+    if ls "$work"/good/*.tmp-* >/dev/null 2>&1; then fail "temporary file left behind"; fi
+else
+    echo "hip_ci: python3 with h5py, numpy, ml_dtypes not found: skipping the fixture checks"
+fi
+
+if [[ $failures -eq 0 ]]; then
+    echo "hip_ci: PASS"
+    exit 0
+fi
+echo "hip_ci: $failures failure(s)"
+exit 1
