@@ -55,6 +55,10 @@ class Hip:
         self.lib.fp8q_quantize_group_columns.argtypes = [P, I64, I64, P, I, Recipe, P, P, P, P]
         self.lib.fp8q_quantize_rowwise.argtypes = [P, I64, I64, Recipe, P, P, P]
         self.lib.fp8q_error_name.restype = ctypes.c_char_p
+        self.lib.fp8q_set_grouped_tuning.argtypes = [I, I, I, I]
+
+    def tune(self, amax_tiles, apply_tiles, reverse, wide):
+        self._check(self.lib.fp8q_set_grouped_tuning(amax_tiles, apply_tiles, reverse, wide), "fp8q_set_grouped_tuning")
 
     def _check(self, status, what):
         if status != 0:
@@ -167,16 +171,24 @@ def stream_ms(fn, sets, calls):
 
 
 def launches(fn, args):
+    """(launch count, [(kernel name, device us)]) of one call, from the PyTorch profiler."""
     try:
         fn(*args)
         torch.cuda.synchronize()
         with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
             fn(*args)
             torch.cuda.synchronize()
-        return sum(1 for ev in prof.events() if ev.device_type == torch.autograd.DeviceType.CUDA)
+        evs = [ev for ev in prof.events() if ev.device_type == torch.autograd.DeviceType.CUDA]
+        times = []
+        for ev in evs:
+            us = getattr(ev, "device_time_total", None)
+            if us is None:
+                us = getattr(ev, "cuda_time_total", float("nan"))
+            times.append((ev.name[:48], us))
+        return len(evs), times
     except Exception as exc:  # profiler unavailable: say so rather than guess
         print("profiler:", exc)
-        return None
+        return None, []
 
 
 def copy_bandwidth(nbytes):
@@ -194,7 +206,7 @@ def uneven_offsets(M, G, gen):
     return torch.cat([cuts, torch.tensor([M])]).to(torch.int32).cuda()
 
 
-def bench_shape(hip, M, K, l2_bytes, reps, rows):
+def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
     gen = torch.Generator().manual_seed(M * 131 + K)
     nbytes = M * K * 2
     nsets = max(2, -(-2 * l2_bytes // nbytes) + 1)
@@ -262,10 +274,27 @@ def bench_shape(hip, M, K, l2_bytes, reps, rows):
     copy_bw = 2 * half * 2 / (copy_ms * 1e-3)
     rows.append(dict(shape=f"{M}x{K}", method="copy (torch copy_, M*K bytes)", launches=1, gpu_ms=copy_ms,
                      stream_ms=float("nan"), gbs=copy_bw / 1e9, bpe=None, match=None, copy_bw=copy_bw))
+    if M * K >= 2**27:  # grid shape of the grouped kernels, at the large shape only
+        tuning = []
+        for cfg in [(0, 0, 0, 0), (0, 0, 1, 1), (1, 1, 0, 0), (1, 1, 1, 0), (1, 1, 0, 1), (1, 1, 1, 1),
+                    (2, 1, 1, 1), (4, 1, 1, 1), (2, 2, 1, 1), (4, 4, 1, 1)]:
+            hip.tune(*cfg)
+            hip.grouped(x0, y0, scale1, amax1)
+            ok = torch.equal(y0, ref_tw.view(torch.uint8))
+            t_tw = gpu_ms(lambda x, y: hip.grouped(x, y, scale1, amax1), sets, reps)
+            t_pg = gpu_ms(lambda x, y: hip.grouped(x, y, scaleG, amaxG, offsets, TENSORWISE), sets, reps)
+            tuning.append((cfg, t_tw, t_pg, ok))
+            print(f"tuning amax_tiles={cfg[0]} apply_tiles={cfg[1]} reverse={cfg[2]} wide={cfg[3]}: "
+                  f"tensorwise {t_tw:.4f} ms, per_group {t_pg:.4f} ms, match={ok}", flush=True)
+        hip.tune(1, 1, 1, 1)
+        rows_tuning.extend((f"{M}x{K}",) + t for t in tuning)
     for name, fn, bpe in methods:
         t = gpu_ms(fn, sets, reps)
         st = stream_ms(fn, sets, reps)
-        n = launches(fn, sets[0])
+        n, ktimes = launches(fn, sets[0])
+        if ktimes and M * K >= 2**27:
+            print("   kernels:", "; ".join(f"{k} {us:.1f} us" for k, us in ktimes), flush=True)
+            kernel_rows.append((f"{M}x{K}", name, ktimes))
         rows.append(dict(shape=f"{M}x{K}", method=name, launches=n, gpu_ms=t, stream_ms=st,
                          gbs=bpe * M * K / (t * 1e-3) / 1e9, bpe=bpe, match=checks.get(name),
                          copy_bw=copy_bw))
@@ -289,10 +318,10 @@ def main():
     print(f"device {props.name}, {props.multi_processor_count} SMs, L2 {l2 / 2**20:.0f} MiB; "
           f"copy bandwidth (1 GiB, read + write) {copy_bw / 1e12:.3f} TB/s", flush=True)
 
-    rows = []
+    rows, rows_tuning, kernel_rows = [], [], []
     for shape in args.shapes.split(","):
         M, K = map(int, shape.split("x"))
-        bench_shape(hip, M, K, l2, args.reps, rows)
+        bench_shape(hip, M, K, l2, args.reps, rows, rows_tuning, kernel_rows)
 
     date = datetime.date.today().isoformat()
     try:
@@ -334,6 +363,19 @@ def main():
         goals.append(f"- hip tensorwise at 2048x2048: {t:.4f} ms vs torch.compile {c:.4f} ms: "
                      f"{'met' if t <= c else 'NOT met'} (no slower than torch.compile)")
     lines += ["", "Goals:", ""] + goals + [""]
+    if rows_tuning:
+        lines += ["Grid shape of the grouped kernels (fp8q_set_grouped_tuning: tiles of 8192 elements per block"
+                  " in pass 1 / pass 2, 0 = persistent one-wave grid; pass 2 reversed; pass 2 16-byte stores):", "",
+                  "| shape | amax tiles | apply tiles | reverse | wide | tensorwise ms | per_group ms | match |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for shape, cfg, t_tw, t_pg, ok in rows_tuning:
+            lines.append(f"| {shape} | {cfg[0]} | {cfg[1]} | {cfg[2]} | {cfg[3]} | {t_tw:.4f} | {t_pg:.4f} | {ok} |")
+        lines.append("")
+    if kernel_rows:
+        lines += ["Kernels of one call (PyTorch profiler, device us):", ""]
+        for shape, name, ktimes in kernel_rows:
+            lines.append(f"- {shape} {name}: " + "; ".join(f"`{k}` {us:.1f}" for k, us in ktimes))
+        lines.append("")
     text = "\n".join(lines)
     print(text)
     if args.report:

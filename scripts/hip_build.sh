@@ -4,7 +4,8 @@
 #   scripts/hip_build.sh amd     hipcc --offload-arch=gfx90a,gfx940: kernels, runner (libamdhip64)
 #   scripts/hip_build.sh nvidia  nvcc -gencode arch=compute_90,code=sm_90: kernels, runner,
 #                                and libfp8q.so (the kernels' C API, for the benchmark's ctypes)
-#   scripts/hip_build.sh test    host only: the exhaustive cast test (g++, OpenMP)
+#   scripts/hip_build.sh test    host only: the exhaustive cast test (g++, OpenMP) and the
+#                                fast-division test
 #
 # Outputs go to hip/build/<target>/ (ignored by git). Environment overrides:
 #   HIPCC, NVCC, CXX             compilers
@@ -95,7 +96,9 @@ test)
     mkdir -p "$out"
     "$CXX" -std=c++17 -O2 -fopenmp "${includes[@]}" "${warnings[@]}" \
         "$hip/tests/cast_exhaustive.cpp" -o "$out/cast_exhaustive"
-    echo "[test] built $out/cast_exhaustive"
+    "$CXX" -std=c++17 -O2 "${includes[@]}" "${warnings[@]}" \
+        "$hip/tests/fast_div_test.cpp" -o "$out/fast_div_test"
+    echo "[test] built $out/cast_exhaustive and $out/fast_div_test"
     ;;
 *)
     die "usage: scripts/hip_build.sh amd|nvidia|test"

@@ -18,6 +18,7 @@
 #ifndef FP8MOE_QUANTIZE_KERNELS_H
 #define FP8MOE_QUANTIZE_KERNELS_H
 
+#include "fast_div.h"
 #include "fp8_cast.h"
 
 namespace fp8moe {
@@ -132,11 +133,54 @@ __device__ inline int group_of_row(int64_t row, const int32_t* __restrict__ offs
 
 // ------------------------------------------------------------- one scale per group of rows
 //
-// The flattened tensor is cut into tiles of kBlock * VEC * kUnroll elements; each block owns a
-// contiguous run of `tiles_per_block` tiles (a persistent grid of about one wave). A tile whose
-// first and last rows are in the same group is processed with that group's amax / scale; a tile
-// that straddles a boundary (or an empty group) is processed vector by vector, each vector
-// finding its own group (a vector never crosses a row: cols % VEC == 0).
+// The flattened tensor is cut into tiles of kBlock * VEC * kUnroll elements; block b handles the
+// run of `tiles_per_block` consecutive tiles starting at b * tiles_per_block (1: an ordinary grid;
+// larger: a persistent one). A tile whose first and last rows are in the same group is processed
+// with that group's amax / scale; a tile that straddles a boundary (or an empty group) is
+// processed vector by vector, each vector finding its own group (a vector never crosses a row:
+// cols % VEC == 0). `reverse` walks the tiles from the end: pass 2 then starts on the rows pass 1
+// read last, which are still in L2.
+
+/// What a launch of the grouped kernels needs to find rows, groups and tiles.
+struct TilePlan {
+    int64_t n, cols;
+    FastDiv cols_div;  ///< valid when narrow
+    int narrow;        ///< n <= 2^32: rows by FastDiv, else by 64-bit division
+    const int32_t* offsets;
+    int groups;
+    int64_t num_tiles, tiles_per_block;
+    int reverse;
+};
+
+__device__ inline int64_t row_of(const TilePlan& p, int64_t i) {
+    if (p.narrow) {
+        const uint32_t x = uint32_t(i);
+        return int64_t(fastdiv_finish(x, __umulhi(x, p.cols_div.magic), p.cols_div));
+    }
+    return i / p.cols;
+}
+
+/// A group and the rows [lo, hi) it owns (`groups` with lo = offsets[groups-1], hi = max: the rows
+/// of no group).
+struct GroupSpan {
+    int g;
+    int64_t lo, hi;
+};
+
+__device__ inline GroupSpan group_span(int64_t row, const TilePlan& p) {
+    if (p.offsets == nullptr) return GroupSpan{0, 0, INT64_MAX};
+    const int g = group_of_row(row, p.offsets, p.groups);
+    return GroupSpan{g, g > 0 ? int64_t(p.offsets[g - 1]) : 0,
+                     g < p.groups ? int64_t(p.offsets[g]) : INT64_MAX};
+}
+
+/// The group of every element of tile t, or -1 when the tile straddles a boundary. `span`
+/// caches the last group found, so most tiles cost two divisions and two compares.
+__device__ inline int tile_group(const TilePlan& p, int64_t base, int64_t last, GroupSpan& span) {
+    const int64_t r0 = row_of(p, base), r1 = row_of(p, last);
+    if (r0 < span.lo || r0 >= span.hi) span = group_span(r0, p);
+    return r1 < span.hi ? span.g : -1;
+}
 
 template <int VEC>
 FP8MOE_HD constexpr int64_t tile_size() { return int64_t(kBlock) * VEC * kUnroll; }
@@ -145,33 +189,31 @@ FP8MOE_HD constexpr int64_t tile_size() { return int64_t(kBlock) * VEC * kUnroll
 /// publishes it (block reduction, one atomicMax) when the group changes and at the end.
 template <int VEC, bool NanToNum>
 __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
-    const uint16_t* __restrict__ x, int64_t n, int64_t cols, const int32_t* __restrict__ offsets,
-    int groups, int64_t tiles_per_block, uint32_t* __restrict__ amax) {
-    const int64_t num_tiles = (n + tile_size<VEC>() - 1) / tile_size<VEC>();
-    const int64_t t_begin = int64_t(blockIdx.x) * tiles_per_block;
-    const int64_t t_end = min64(t_begin + tiles_per_block, num_tiles);
+    const uint16_t* __restrict__ x, TilePlan p, uint32_t* __restrict__ amax) {
+    const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
+    const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
+    GroupSpan span{-1, 0, 0};
     int current = -1;  // block-uniform
     uint32_t acc = 0;
     for (int64_t t = t_begin; t < t_end; ++t) {
         const int64_t base = t * tile_size<VEC>();
-        const int64_t last = min64(base + tile_size<VEC>(), n) - 1;
-        const int g_first = group_of_row(base / cols, offsets, groups);
-        const int g_last = group_of_row(last / cols, offsets, groups);
-        if (g_first == g_last) {
-            if (g_first != current) {
-                if (current >= 0 && current < groups) {
+        const int64_t last = min64(base + tile_size<VEC>(), p.n) - 1;
+        const int g = tile_group(p, base, last, span);
+        if (g >= 0) {
+            if (g != current) {
+                if (current >= 0 && current < p.groups) {
                     const uint32_t m = block_max(acc);
                     if (threadIdx.x == 0 && m != 0) atomicMax(&amax[current], m);
                 }
-                current = g_first;
+                current = g;
                 acc = 0;
             }
-            if (current >= groups) continue;  // rows of no group
+            if (current >= p.groups) continue;  // rows of no group
             Bf16Vec<VEC> v[kUnroll];
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) {
                 const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-                v[u] = i < n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
+                v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
             }
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) acc = umax(acc, vec_amax<NanToNum>(v[u]));
@@ -179,72 +221,104 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) {
                 const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-                if (i >= n) continue;
-                const int g = group_of_row(i / cols, offsets, groups);
-                if (g >= groups) continue;
+                if (i >= p.n) continue;
+                const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
+                if (gi >= p.groups) continue;
                 const uint32_t m = vec_amax<NanToNum>(Bf16Vec<VEC>::load(x + i));
-                if (m != 0) atomicMax(&amax[g], m);
+                if (m != 0) atomicMax(&amax[gi], m);
             }
         }
     }
-    if (current >= 0 && current < groups) {
+    if (current >= 0 && current < p.groups) {
         const uint32_t m = block_max(acc);
         if (threadIdx.x == 0 && m != 0) atomicMax(&amax[current], m);
     }
 }
 
+/// PER vectors of VEC values (consecutive in memory) quantized with one scale and stored: one
+/// 16-byte store for VEC = 8, PER = 2.
+template <Fp8Format F, int VEC, int PER>
+__device__ inline void quantize_store_chunk(const Bf16Vec<VEC>* v, float scale, uint8_t* out) {
+    if constexpr (PER == 1) {
+        quantize_store<F, VEC>(v[0], scale, out);
+    } else {
+        static_assert(VEC == 8 && PER == 2, "wide chunks are 2 x 8 values");
+        uint32_t w[4];
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const Bf16Vec<8>& src = v[k >> 1];
+            const int j = (k & 1) * 4;
+            w[k] = quantize_bf16<F>(src[j], scale) | (quantize_bf16<F>(src[j + 1], scale) << 8) |
+                   (quantize_bf16<F>(src[j + 2], scale) << 16) | (quantize_bf16<F>(src[j + 3], scale) << 24);
+        }
+        *reinterpret_cast<uint4*>(out) = make_uint4(w[0], w[1], w[2], w[3]);
+    }
+}
+
+template <int VEC, int PER>
+__device__ inline void store_zeros_chunk(uint8_t* out) {
+    if constexpr (PER == 1) store_zeros<VEC>(out);
+    else *reinterpret_cast<uint4*>(out) = make_uint4(0, 0, 0, 0);
+}
+
 /// Pass 2: scale + clamp + cast with the scale of each element's group; zeros for rows of no
-/// group. Also writes scale_out[g] for every group (empty ones too).
-template <Fp8Format F, int VEC>
+/// group. Also writes scale_out[g] for every group (empty ones too). A thread handles chunks of
+/// PER * VEC consecutive values (PER = 2: 16-byte stores; needs cols % 16 == 0).
+template <Fp8Format F, int VEC, int PER>
 __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
-    const uint16_t* __restrict__ x, int64_t n, int64_t cols, const int32_t* __restrict__ offsets,
-    int groups, int64_t tiles_per_block, const uint32_t* __restrict__ amax, ScaleParams params,
-    uint8_t* __restrict__ out, float* __restrict__ scale_out) {
-    for (int64_t g = int64_t(blockIdx.x) * kBlock + threadIdx.x; g < groups;
+    const uint16_t* __restrict__ x, TilePlan p, const uint32_t* __restrict__ amax,
+    ScaleParams params, uint8_t* __restrict__ out, float* __restrict__ scale_out) {
+    constexpr int kChunk = VEC * PER, kSteps = kUnroll / PER;
+    for (int64_t g = int64_t(blockIdx.x) * kBlock + threadIdx.x; g < p.groups;
          g += int64_t(gridDim.x) * kBlock)
         scale_out[g] = scale_from_amax<F>(amax[g], params);
 
-    const int64_t num_tiles = (n + tile_size<VEC>() - 1) / tile_size<VEC>();
-    const int64_t t_begin = int64_t(blockIdx.x) * tiles_per_block;
-    const int64_t t_end = min64(t_begin + tiles_per_block, num_tiles);
+    const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
+    const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
+    GroupSpan span{-1, 0, 0};
     int current = -1;
     float scale = 0.0f;
-    for (int64_t t = t_begin; t < t_end; ++t) {
+    for (int64_t s = t_begin; s < t_end; ++s) {
+        const int64_t t = p.reverse ? p.num_tiles - 1 - s : s;
         const int64_t base = t * tile_size<VEC>();
-        const int64_t last = min64(base + tile_size<VEC>(), n) - 1;
-        const int g_first = group_of_row(base / cols, offsets, groups);
-        const int g_last = group_of_row(last / cols, offsets, groups);
-        if (g_first == g_last) {
-            if (g_first != current) {
-                current = g_first;
-                if (current < groups) scale = scale_from_amax<F>(amax[current], params);
+        const int64_t last = min64(base + tile_size<VEC>(), p.n) - 1;
+        const int g = tile_group(p, base, last, span);
+        if (g >= 0) {
+            if (g != current) {
+                current = g;
+                if (current < p.groups) scale = scale_from_amax<F>(amax[current], params);
             }
             Bf16Vec<VEC> v[kUnroll];
-            if (current < groups) {
+            if (current < p.groups) {
 #pragma unroll
-                for (int u = 0; u < kUnroll; ++u) {
-                    const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-                    v[u] = i < n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
+                for (int u = 0; u < kSteps; ++u) {
+                    const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
+#pragma unroll
+                    for (int k = 0; k < PER; ++k)
+                        v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC) : Bf16Vec<VEC>::zero();
                 }
             }
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
-                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-                if (i >= n) continue;
-                if (current < groups) quantize_store<F, VEC>(v[u], scale, out + i);
-                else store_zeros<VEC>(out + i);
+            for (int u = 0; u < kSteps; ++u) {
+                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
+                if (i >= p.n) continue;
+                if (current < p.groups) quantize_store_chunk<F, VEC, PER>(&v[u * PER], scale, out + i);
+                else store_zeros_chunk<VEC, PER>(out + i);
             }
         } else {
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
-                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-                if (i >= n) continue;
-                const int g = group_of_row(i / cols, offsets, groups);
-                if (g < groups)
-                    quantize_store<F, VEC>(Bf16Vec<VEC>::load(x + i),
-                                           scale_from_amax<F>(amax[g], params), out + i);
-                else
-                    store_zeros<VEC>(out + i);
+            for (int u = 0; u < kSteps; ++u) {
+                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
+                if (i >= p.n) continue;
+                const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
+                if (gi < p.groups) {
+                    Bf16Vec<VEC> w[PER];
+#pragma unroll
+                    for (int k = 0; k < PER; ++k) w[k] = Bf16Vec<VEC>::load(x + i + k * VEC);
+                    quantize_store_chunk<F, VEC, PER>(w, scale_from_amax<F>(amax[gi], params), out + i);
+                } else {
+                    store_zeros_chunk<VEC, PER>(out + i);
+                }
             }
         }
     }

@@ -68,30 +68,70 @@ bool recipe_ok(const fp8q_recipe& r) {
 
 // ---------------------------------------------------------------------------- grouped
 
+/// Grid shape of the grouped kernels (fp8q_set_grouped_tuning): tiles per block of each pass,
+/// 0 meaning a persistent grid of one wave; pass 2 walking the tiles from the end.
+struct GroupedTuning {
+    int amax_tiles = 1;
+    int apply_tiles = 1;
+    int apply_reverse = 1;
+    int apply_wide = 1;  ///< 16-byte stores in pass 2 where cols % 16 == 0
+};
+GroupedTuning g_tuning;
+
+/// Tiles per block for `per_block` (0: one wave of `resident` blocks per multiprocessor).
+int64_t tiles_per_block(int64_t num_tiles, int per_block, int sms, int resident) {
+    if (num_tiles == 0) return 1;
+    if (per_block > 0) return per_block;
+    const int64_t wave = int64_t(sms) * resident;
+    return (num_tiles + wave - 1) / wave;
+}
+
 template <Fp8Format F, int VEC, bool NanToNum>
 int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offsets, int groups,
             const fp8q_recipe& r, uint8_t* out, float* scale_out, uint32_t* amax, hipStream_t s) {
-    const int64_t n = rows * cols;
-    const int64_t num_tiles = (n + tile_size<VEC>() - 1) / tile_size<VEC>();
+    TilePlan p{};
+    p.n = rows * cols;
+    p.cols = cols;
+    p.narrow = p.n <= (int64_t(1) << 32) && cols <= 0xFFFFFFFF;
+    if (p.narrow) p.cols_div = make_fastdiv(uint32_t(cols));
+    p.offsets = offsets;
+    p.groups = groups;
+    p.num_tiles = (p.n + tile_size<VEC>() - 1) / tile_size<VEC>();
+    bool wide = false;
+    if constexpr (VEC == 8)
+        wide = g_tuning.apply_wide && cols % 16 == 0 && reinterpret_cast<uintptr_t>(out) % 16 == 0;
     int sms = 0, per_sm_amax = 0, per_sm_apply = 0;
     if (const int e = multiprocessors(&sms)) return e;
     int status = blocks_per_sm<grouped_amax_kernel<VEC, NanToNum>>(&per_sm_amax);
-    if (status == 0) status = blocks_per_sm<grouped_apply_kernel<F, VEC>>(&per_sm_apply);
+    if (status == 0) status = blocks_per_sm<grouped_apply_kernel<F, VEC, 1>>(&per_sm_apply);
+    if constexpr (VEC == 8)
+        if (status == 0 && wide) status = blocks_per_sm<grouped_apply_kernel<F, VEC, 2>>(&per_sm_apply);
     if (status != 0) return status;
-    // One wave of blocks, each with a contiguous run of tiles.
-    const int64_t wave = int64_t(sms) * (per_sm_amax < per_sm_apply ? per_sm_amax : per_sm_apply);
-    const int64_t tiles_per_block = num_tiles == 0 ? 1 : (num_tiles + wave - 1) / wave;
-    int64_t grid = (num_tiles + tiles_per_block - 1) / tiles_per_block;
 
     FP8Q_CHECK(hipMemsetAsync(amax, 0, sizeof(uint32_t) * size_t(groups), s));
-    if (grid > 0) {
-        grouped_amax_kernel<VEC, NanToNum><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(
-            x, n, cols, offsets, groups, tiles_per_block, amax);
+    TilePlan p1 = p;
+    p1.tiles_per_block = tiles_per_block(p.num_tiles, g_tuning.amax_tiles, sms, per_sm_amax);
+    p1.reverse = 0;
+    const int64_t grid1 = (p.num_tiles + p1.tiles_per_block - 1) / p1.tiles_per_block;
+    if (grid1 > 0) {
+        grouped_amax_kernel<VEC, NanToNum><<<dim3(unsigned(grid1)), dim3(kBlock), 0, s>>>(x, p1, amax);
         FP8Q_CHECK(hipGetLastError());
     }
-    if (grid == 0) grid = 1;  // still write the scales
-    grouped_apply_kernel<F, VEC><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(
-        x, n, cols, offsets, groups, tiles_per_block, amax, scale_params(r), out, scale_out);
+    TilePlan p2 = p;
+    p2.tiles_per_block = tiles_per_block(p.num_tiles, g_tuning.apply_tiles, sms, per_sm_apply);
+    p2.reverse = g_tuning.apply_reverse;
+    int64_t grid2 = (p.num_tiles + p2.tiles_per_block - 1) / p2.tiles_per_block;
+    if (grid2 == 0) grid2 = 1;  // still write the scales
+    if constexpr (VEC == 8) {
+        if (wide) {
+            grouped_apply_kernel<F, VEC, 2><<<dim3(unsigned(grid2)), dim3(kBlock), 0, s>>>(
+                x, p2, amax, scale_params(r), out, scale_out);
+            FP8Q_CHECK(hipGetLastError());
+            return 0;
+        }
+    }
+    grouped_apply_kernel<F, VEC, 1><<<dim3(unsigned(grid2)), dim3(kBlock), 0, s>>>(
+        x, p2, amax, scale_params(r), out, scale_out);
     FP8Q_CHECK(hipGetLastError());
     return 0;
 }
@@ -204,6 +244,18 @@ extern "C" int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t co
     if (vectorizable(x, out, cols))
         return dispatch<RowwiseOp, 8>(recipe, x, rows, cols, recipe, out, scale_out, s);
     return dispatch<RowwiseOp, 1>(recipe, x, rows, cols, recipe, out, scale_out, s);
+}
+
+extern "C" int fp8q_set_grouped_tuning(int amax_tiles_per_block, int apply_tiles_per_block,
+                                       int apply_reverse, int apply_wide) {
+    if (amax_tiles_per_block < 0 || apply_tiles_per_block < 0 || (apply_reverse != 0 && apply_reverse != 1) ||
+        (apply_wide != 0 && apply_wide != 1))
+        return int(hipErrorInvalidValue);
+    g_tuning.amax_tiles = amax_tiles_per_block;
+    g_tuning.apply_tiles = apply_tiles_per_block;
+    g_tuning.apply_reverse = apply_reverse;
+    g_tuning.apply_wide = apply_wide;
+    return 0;
 }
 
 extern "C" const char* fp8q_error_name(int code) { return hipGetErrorName(hipError_t(code)); }
