@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "fp8moe/hip_compat.h"
+
 namespace fp8moe {
 
 /// q = (umulhi(x, magic) + x) >> shift == x / d for every 32-bit x, with
@@ -24,7 +26,7 @@ inline FastDiv make_fastdiv(uint32_t d) {
 }
 
 /// `hi` is umulhi(x, f.magic): __umulhi on the device, a 64-bit product on the host.
-inline constexpr uint32_t fastdiv_finish(uint32_t x, uint32_t hi, FastDiv f) {
+FP8MOE_HD inline uint32_t fastdiv_finish(uint32_t x, uint32_t hi, FastDiv f) {
     return uint32_t((uint64_t(hi) + x) >> f.shift);
 }
 

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#define FP8MOE_NO_RUNTIME 1
 #include "fast_div.h"
 
 using namespace fp8moe;
