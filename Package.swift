@@ -37,5 +37,8 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"]),
+        // Issue 3: quantization recipes, the exact reference grouped GEMM, fixtures and verify.
+        .target(name: "Recipes", dependencies: ["FP8"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "FP8"]),
     ]
 )

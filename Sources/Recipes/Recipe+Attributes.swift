@@ -1,0 +1,124 @@
+import FP8
+import Foundation
+
+/// The result attribute vocabulary of SPEC section 5, and its parsing.
+///
+/// Attribute values arrive as text: strings as stored, integer flags as their decimal
+/// spelling (`"1"`). Names the reader does not know are ignored; a known name with an unknown
+/// value is an `AttributeError`.
+public enum RecipeAttribute: String, CaseIterable, Sendable {
+    case recipe
+    case fp8Format = "fp8_format"
+    case amaxNaN = "amax_nan"
+    case scaleCompute = "scale_compute"
+    case scalePow2 = "scale_pow2"
+    case castPolicy = "cast_policy"
+    case nanArith = "nan_arith"
+    case reduction
+    case accumEps = "accum_eps"
+    case useFastAccum = "use_fast_accum"
+}
+
+extension Recipe {
+    /// The recipe that `attributes` declare. A missing `recipe` means `rowwise` (SPEC: the
+    /// defaults are torchao's rowwise MoE path); every other missing attribute takes the value
+    /// of the named preset; `nan_arith` defaults to `canonical`.
+    ///
+    /// Errors: `AttributeError` for a known attribute with a value outside its vocabulary.
+    public init(attributes: [String: String]) throws(AttributeError) {
+        func value(_ a: RecipeAttribute) -> String? {
+            attributes[a.rawValue].map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        var recipe = Recipe.rowwise
+        if let text = value(.recipe) {
+            guard let kind = Recipe.Kind(rawValue: text) else {
+                throw AttributeError(attribute: "recipe", value: text, known: Recipe.Kind.allCases.map(\.rawValue))
+            }
+            recipe = .preset(kind)
+        }
+        if let text = value(.fp8Format) {
+            // e8m0fnu is a scale format, never a payload.
+            guard let f = FP8Format(named: text), f != .e8m0fnu else {
+                throw AttributeError(attribute: "fp8_format", value: text,
+                                     known: [FP8Format.e4m3fn, .e5m2, .e4m3fnuz, .e5m2fnuz].map(\.name))
+            }
+            recipe.format = f
+        }
+        if let text = value(.amaxNaN) {
+            recipe.amaxNaN = try Self.parse(text, .amaxNaN, AmaxNaNPolicy.self)
+        }
+        if let text = value(.scaleCompute) {
+            recipe.scaleCompute = try Self.parse(text, .scaleCompute, ScaleCompute.self)
+        }
+        if let text = value(.scalePow2) {
+            recipe.scalePow2 = try Self.parseFlag(text, .scalePow2)
+        }
+        if let text = value(.castPolicy) {
+            guard let p = ConversionPolicy(named: text) else {
+                throw AttributeError(attribute: "cast_policy", value: text, known: ConversionPolicy.all.map(\.name))
+            }
+            recipe.castPolicy = p
+        }
+        if let text = value(.nanArith) {
+            recipe.nanArithmetic = try Self.parse(text, .nanArith, NaNArithmetic.self)
+        } else {
+            recipe.nanArithmetic = .canonical
+        }
+        self = recipe
+    }
+
+    /// The attributes that declare this recipe, as a producer writes them (flags as integers).
+    public var attributes: [String: AttributeText] {
+        [
+            "recipe": .string(kind.rawValue), "fp8_format": .string(format.name),
+            "amax_nan": .string(amaxNaN.rawValue), "scale_compute": .string(scaleCompute.rawValue),
+            "scale_pow2": .integer(scalePow2 ? 1 : 0), "cast_policy": .string(castPolicy.name),
+            "nan_arith": .string(nanArithmetic.rawValue),
+        ]
+    }
+
+    /// Parses the `reduction` override attribute.
+    public static func parseReduction(_ text: String) throws(AttributeError) -> Reduction {
+        try parse(text.trimmingCharacters(in: .whitespaces), .reduction, Reduction.self)
+    }
+
+    /// Parses a 0/1 flag (`scale_pow2`, `use_fast_accum`).
+    public static func parseFlag(_ text: String, _ attribute: RecipeAttribute) throws(AttributeError) -> Bool {
+        switch text.trimmingCharacters(in: .whitespaces) {
+        case "0": return false
+        case "1": return true
+        default: throw AttributeError(attribute: attribute.rawValue, value: text, known: ["0", "1"])
+        }
+    }
+
+    /// Parses `accum_eps`: a finite, non-negative number.
+    public static func parseAccumEps(_ text: String) throws(AttributeError) -> Double {
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, v >= 0 else {
+            throw AttributeError(attribute: "accum_eps", value: text, known: ["a finite number >= 0"])
+        }
+        return v
+    }
+
+    private static func parse<T: RawRepresentable & CaseIterable>(
+        _ text: String, _ attribute: RecipeAttribute, _ type: T.Type
+    ) throws(AttributeError) -> T where T.RawValue == String {
+        guard let v = T(rawValue: text) else {
+            throw AttributeError(attribute: attribute.rawValue, value: text, known: T.allCases.map(\.rawValue))
+        }
+        return v
+    }
+}
+
+/// An attribute value as it is stored: text or an integer flag.
+public enum AttributeText: Hashable, Sendable {
+    case string(String)
+    case integer(Int)
+
+    /// The text form the parsers take.
+    public var text: String {
+        switch self {
+        case .string(let s): s
+        case .integer(let i): String(i)
+        }
+    }
+}

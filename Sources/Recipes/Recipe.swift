@@ -1,0 +1,48 @@
+import FP8
+
+/// A quantization recipe, as a value: amax -> scale -> multiply -> clamp -> cast
+/// (SPEC section 3). Every step's variant is a field; the named presets are in
+/// `Recipe+Presets.swift`, the fixture attribute spellings in `Recipe+Attributes.swift`.
+///
+/// The reduction set is not a field: it depends on the operand (`Operand.reduction(under:)`)
+/// and a dataset may override it.
+public struct Recipe: Hashable, Sendable, CustomStringConvertible {
+    /// Which table of reduction sets the recipe uses for its operands (attribute `recipe`).
+    public enum Kind: String, CaseIterable, Hashable, Sendable {
+        /// torchao rowwise MoE: one scale per row (per expert column for weights), per group
+        /// and column for the wgrad operands.
+        case rowwise
+        /// One scale per activation tensor, per expert for weights, per group for wgrad operands.
+        case tensorwise
+    }
+
+    public var kind: Kind
+    /// The fp8 format of the payload; `fp8_max` is its largest finite value.
+    public var format: FP8Format
+    public var amaxNaN: AmaxNaNPolicy
+    public var scaleCompute: ScaleCompute
+    /// Whether the scale is rounded down to a power of two, `exp2(floor(log2(scale)))`.
+    public var scalePow2: Bool
+    /// The policy of the final cast from fp32 (SPEC section 2).
+    public var castPolicy: ConversionPolicy
+    public var nanArithmetic: NaNArithmetic
+
+    public init(kind: Kind, format: FP8Format, amaxNaN: AmaxNaNPolicy, scaleCompute: ScaleCompute,
+                scalePow2: Bool, castPolicy: ConversionPolicy, nanArithmetic: NaNArithmetic) {
+        self.kind = kind
+        self.format = format
+        self.amaxNaN = amaxNaN
+        self.scaleCompute = scaleCompute
+        self.scalePow2 = scalePow2
+        self.castPolicy = castPolicy
+        self.nanArithmetic = nanArithmetic
+    }
+
+    /// `fp8_max`: the format's largest finite value (448 for e4m3fn, 240 for e4m3fnuz).
+    public var fp8Max: Double { format.maxFinite }
+
+    public var description: String {
+        "\(kind.rawValue) \(format.name) amax_nan=\(amaxNaN.rawValue) scale_compute=\(scaleCompute.rawValue) "
+            + "scale_pow2=\(scalePow2 ? 1 : 0) cast_policy=\(castPolicy.name) nan_arith=\(nanArithmetic.rawValue)"
+    }
+}
