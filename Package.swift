@@ -40,5 +40,8 @@ let package = Package(
         // Issue 3: quantization recipes, the exact reference grouped GEMM, fixtures and verify.
         .target(name: "Recipes", dependencies: ["FP8"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "FP8"]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "GroupedGEMM", dependencies: ["FP8", "COpenBLAS"]),
+        .testTarget(name: "GroupedGEMMTests", dependencies: ["GroupedGEMM", "FP8"]),
     ]
 )

@@ -1,0 +1,123 @@
+import FP8
+
+/// The reference grouped GEMM over `offsets` (SPEC section 4) on fp8 operands with fp32 scales.
+///
+/// Group g covers rows `offsets[g-1]..<offsets[g]` (`offsets[-1] = 0`); rows at and beyond
+/// `offsets[G-1]` belong to no group and are left 0 in assembled outputs.
+///
+/// - forward: `out[rows of g] = A[rows of g] @ B[g]`; A [M,K], B [G,K,N], out [M,N].
+/// - dgrad:   `grad_a[rows of g] = grad_out[rows of g] @ B[g]^T`; grad_out [M,N], B [G,K,N]
+///            (the `b_t` codes, stored in b's layout), grad_a [M,K].
+/// - wgrad:   `grad_b[g] = A[rows of g]^T @ grad_out[rows of g]`, [G,K,N]; an empty group
+///            gives zeros.
+///
+/// Each output element is `dot * (1/scale_left) * (1/scale_right)` with the reciprocals as
+/// fp32 (SPEC section 3), where `scale_left` belongs to the output row and `scale_right` to
+/// the output column. `exact` mode rounds the exact value once (`ExactEpilogue`); `fp32` mode
+/// is BLAS fp32 accumulation and an fp32 epilogue.
+public struct GroupedGEMM: Sendable {
+    public let mode: GEMMMode
+    public init(mode: GEMMMode) { self.mode = mode }
+
+    /// One fp8 operand: codes in row-major layout of `shape`, its format and scales.
+    public struct Operand: Sendable {
+        public var codes: [UInt8]
+        public var shape: [Int]
+        public var format: FP8Format
+        public var scales: OperandScales
+        public init(codes: [UInt8], shape: [Int], format: FP8Format, scales: OperandScales) {
+            self.codes = codes
+            self.shape = shape
+            self.format = format
+            self.scales = scales
+        }
+    }
+
+    /// forward; `body` receives each group's block (rows of the group x N) in group order.
+    public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
+        let (k, n) = (a.shape[1], b.shape[2])
+        for g in 0..<offsets.count {
+            let rows = Self.rows(offsets, g)
+            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k)
+            let y = MatrixView(codes: b.codes, offset: g * k * n, rows: k, columns: n, rowStride: n)
+            body(block(g, x, a, y, b, rowBase: rows.lowerBound))
+        }
+    }
+
+    /// dgrad; `bT` holds codes in b's [G,K,N] layout, scales per output column k.
+    public func dgrad(gradOut: Operand, bT: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
+        let (k, n) = (bT.shape[1], bT.shape[2])
+        for g in 0..<offsets.count {
+            let rows = Self.rows(offsets, g)
+            let x = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
+            let y = MatrixView(codes: bT.codes, offset: g * k * n, rows: k, columns: n, rowStride: n).transposed
+            body(block(g, x, gradOut, y, bT, rowBase: rows.lowerBound))
+        }
+    }
+
+    /// wgrad; output rows are k (scales of `a` per group and k), columns n.
+    public func wgrad(a: Operand, gradOut: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
+        let (k, n) = (a.shape[1], gradOut.shape[1])
+        for g in 0..<offsets.count {
+            let rows = Self.rows(offsets, g)
+            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k).transposed
+            let y = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
+            body(block(g, x, a, y, gradOut, rowBase: 0))
+        }
+    }
+
+    /// The rows of group g.
+    public static func rows(_ offsets: [Int], _ g: Int) -> Range<Int> {
+        let start = g == 0 ? 0 : offsets[g - 1]
+        return start..<max(start, offsets[g])
+    }
+
+    /// One group's product `x @ y` with the epilogue. `rowBase` turns a local output row into
+    /// a global one (for `perGlobalRow` scales).
+    func block(_ g: Int, _ x: MatrixView, _ xo: Operand, _ y: MatrixView, _ yo: Operand, rowBase: Int) -> GroupBlock {
+        let (p, q) = (x.rows, y.columns)
+        let xr = (0..<p).map { xo.scales.reciprocal(group: g, global: rowBase + $0, local: $0) }
+        let yr = (0..<q).map { yo.scales.reciprocal(group: g, global: $0, local: $0) }
+        let xc = CodeTables.shared.integerCodes(xo.format)
+        let yc = CodeTables.shared.integerCodes(yo.format)
+        var bits = [UInt16](repeating: 0, count: p * q)
+        var value = [Double](repeating: 0, count: p * q)
+        var absSum = [Double](repeating: 0, count: p * q)
+        switch mode {
+        case .exact:
+            let dot = ExactDot(x: x, xCodes: xc, y: y, yCodes: yc)
+            let shift = xc.exponentShift + yc.exponentShift
+            let unit = Double(sign: .plus, exponent: -shift, significand: 1)
+            for i in 0..<p {
+                for j in 0..<q {
+                    let e = i * q + j
+                    let (rx, ry) = (xr[i], yr[j])
+                    if let s = dot.special[e] {
+                        value[e] = s * Double(rx) * Double(ry)
+                    } else {
+                        value[e] = ExactEpilogue.value(dot: dot.dots[e], rx: rx, ry: ry, shift: shift)
+                    }
+                    bits[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(value[e]))
+                    absSum[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry))
+                }
+            }
+        case .fp32:
+            var xf = [Float](repeating: 0, count: p * x.columns)
+            var yf = [Float](repeating: 0, count: y.rows * q)
+            for i in 0..<p { for k in 0..<x.columns { xf[i * x.columns + k] = xc.value[Int(x[i, k])] } }
+            for k in 0..<y.rows { for j in 0..<q { yf[k * q + j] = yc.value[Int(y[k, j])] } }
+            let acc = BLAS.sgemm(xf, yf, m: p, n: q, k: x.columns)
+            let absAcc = BLAS.sgemm(xf.map(abs), yf.map(abs), m: p, n: q, k: x.columns)
+            for i in 0..<p {
+                for j in 0..<q {
+                    let e = i * q + j
+                    let v = acc[e] * xr[i] * yr[j]
+                    value[e] = Double(v)
+                    bits[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(Double(v)))
+                    absSum[e] = Double(absAcc[e]) * abs(Double(xr[i]) * Double(yr[j]))
+                }
+            }
+        }
+        return GroupBlock(group: g, rows: p, columns: q, bits: bits, value: value, absSum: absSum)
+    }
+}
