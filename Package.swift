@@ -6,6 +6,7 @@
 //   FP8          formats as data, the generic conversion core, fast paths, the naive oracle
 //   CHDF5        system-library shim over libhdf5 (Debian: libhdf5-dev, /usr/include/hdf5/serial)
 //   Fixtures     HDF5 files: typed reads and writes, errors that name the file and the path
+//   Golden       golden tables of real implementations and which policy reproduces each
 //   fp8moe       the command-line tool (swift-argument-parser)
 import PackageDescription
 
@@ -24,16 +25,17 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
         .target(name: "Fixtures", dependencies: ["CHDF5"]),
+        .target(name: "Golden", dependencies: ["FP8", "Fixtures"]),
         .executableTarget(
             name: "fp8moe",
             dependencies: [
-                "FP8", "Fixtures",
+                "FP8", "Fixtures", "Recipes", "GroupedGEMM", "Verify", "Golden",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "FP8Tests",
             dependencies: [
-                "FP8", "Fixtures",
+                "FP8", "Fixtures", "Golden",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"]),
@@ -43,5 +45,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "GroupedGEMM", dependencies: ["FP8", "COpenBLAS"]),
         .testTarget(name: "GroupedGEMMTests", dependencies: ["GroupedGEMM", "FP8"]),
+        .target(name: "Verify", dependencies: ["FP8", "Fixtures", "Recipes", "GroupedGEMM"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Recipes", "GroupedGEMM", "Fixtures", "FP8"]),
     ]
 )

@@ -33,6 +33,18 @@ public struct NearestCodeOracle: Sendable {
         return Double(sign: .plus, exponent: e - format.mantissaBits, significand: 1)
     }
 
+    /// The index of the last ladder entry <= a, entry 0 read as zero when `smallestIsZero`
+    /// (binary search), or -1 when a is below the whole ladder.
+    func lowerIndex(_ a: Double, smallestIsZero: Bool) -> Int {
+        var lowIndex = -1
+        var low = 0, high = ladder.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            if (mid == 0 && smallestIsZero ? 0 : ladder[mid].value) <= a { lowIndex = mid; low = mid + 1 } else { high = mid - 1 }
+        }
+        return lowIndex
+    }
+
     /// Converts `x` under `policy` and `rounding`.
     public func convert(_ x: Double, policy: ConversionPolicy,
                         rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
@@ -57,13 +69,7 @@ public struct NearestCodeOracle: Sendable {
             value(i) == 0 && !smallestIsZero ? format.zeroCode(negative: negative, policy: policy) : sign | ladder[i].code
         }
 
-        // The last ladder entry <= a (binary search), or none when a is below the whole ladder.
-        var lowIndex = -1
-        var low = 0, high = ladder.count - 1
-        while low <= high {
-            let mid = (low + high) / 2
-            if value(mid) <= a { lowIndex = mid; low = mid + 1 } else { high = mid - 1 }
-        }
+        let lowIndex = lowerIndex(a, smallestIsZero: smallestIsZero)
         if lowIndex < 0 || a == ladder[0].value { return code(0) }  // nothing below the smallest value
         let lower = value(lowIndex)
         if lower == a { return code(lowIndex) }

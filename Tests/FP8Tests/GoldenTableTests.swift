@@ -1,23 +1,14 @@
 import FP8
 import Fixtures
 import Foundation
+import Golden
 import Testing
 
 /// The emulator against the golden tables of the real implementations (`fixtures/golden/`,
 /// made by `scripts/golden_*`; provenance in each file's root attributes): every table, every
-/// row, bit for bit. Each (producer, source, table) is pinned to one policy and rounding rule;
-/// a table without an expectation fails the test, so a new table cannot go unchecked.
+/// row, bit for bit, through the generic core and the fast path. Each table is pinned to one
+/// policy and rounding rule (`GoldenTable.pinnedPolicy`); a table without one fails.
 @Suite struct GoldenTableTests {
-    struct Expectation: CustomStringConvertible {
-        let producer: String
-        let policy: ConversionPolicy
-        let rounding: RoundingRule
-        let format: FP8Format
-        let source: BinaryFormat
-        let table: String
-        var description: String { "\(producer) /\(source.name)/\(table)" }
-    }
-
     static let goldenDirectory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("fixtures/golden")
@@ -25,43 +16,16 @@ import Testing
     static let producers = ["mldtypes", "torch-cpu", "torch-cuda", "triton", "cuda-satfinite", "cuda-nosat",
                             "cuda-host-satfinite", "cuda-host-nosat"]
 
-    /// Which policy reproduces which producer's table. Where one producer uses two policies
-    /// (PyTorch on CUDA casts fp16 through PTX `cvt`), the table says so.
-    static func pinnedPolicy(producer: String, source: BinaryFormat, table: String) -> (ConversionPolicy, RoundingRule)? {
-        let rounding: RoundingRule = table.hasSuffix(".rz") ? .towardZero : table.hasSuffix(".rp") ? .upward : .toNearestOrEven
-        switch producer {
-        case "mldtypes": return (.nosatMLDtypes, rounding)
-        case "torch-cpu": return (.nosat, rounding)
-        case "torch-cuda":
-            if source == .f16 && (table == "e4m3fn" || table == "e5m2") { return (.nosatPTX, rounding) }
-            return (.nosat, rounding)
-        case "triton", "cuda-satfinite", "cuda-host-satfinite": return (.satfinite, rounding)
-        case "cuda-nosat", "cuda-host-nosat": return (.nosatPTX, rounding)
-        default: return nil
-        }
+    static func file(_ producer: String) throws -> HDF5File {
+        try HDF5File(reading: goldenDirectory.appendingPathComponent(producer + ".h5").path)
     }
 
-    static func expectations() throws -> [Expectation] {
-        var result: [Expectation] = []
-        for producer in producers {
-            let file = try HDF5File(reading: goldenDirectory.appendingPathComponent(producer + ".h5").path)
-            for sourceName in try file.members(of: "/") where sourceName != "inputs" {
-                let source = try #require(BinaryFormat(named: sourceName), "unknown source group /\(sourceName) in \(producer)")
-                for table in try file.members(of: "/" + sourceName) {
-                    let formatName = String(table.split(separator: ".")[0])
-                    let format = try #require(FP8Format(named: formatName), "unknown format \(table) in \(producer)")
-                    let (policy, rounding) = try #require(pinnedPolicy(producer: producer, source: source, table: table),
-                                                         "no expectation for \(producer) /\(sourceName)/\(table)")
-                    result.append(Expectation(producer: producer, policy: policy, rounding: rounding,
-                                              format: format, source: source, table: table))
-                }
-            }
-        }
-        return result
+    static func allTables() throws -> [GoldenTable] {
+        try producers.flatMap { try GoldenTable.tables(in: file($0)) }
     }
 
     @Test func everyProducerHasTables() throws {
-        let all = try Self.expectations()
+        let all = try Self.allTables()
         // 15 + 15 + 15 + 6 + 4 x 10 tables (see fixtures/golden/README.md).
         #expect(all.count == 91)
         for producer in Self.producers { #expect(all.contains { $0.producer == producer }) }
@@ -69,7 +33,7 @@ import Testing
 
     @Test func provenanceIsRecorded() throws {
         for producer in Self.producers {
-            let file = try HDF5File(reading: Self.goldenDirectory.appendingPathComponent(producer + ".h5").path)
+            let file = try Self.file(producer)
             #expect(try file.stringAttribute("schema") == "fp8moe-golden")
             #expect(try file.stringAttribute("producer") == producer)
             for name in ["device", "software", "date", "script"] {
@@ -78,25 +42,41 @@ import Testing
         }
     }
 
-    @Test(arguments: try GoldenTableTests.expectations())
-    func tableMatchesBitForBit(_ e: Expectation) throws {
-        let file = try HDF5File(reading: Self.goldenDirectory.appendingPathComponent(e.producer + ".h5").path)
-        let inputs: [UInt32]
-        switch e.source {
-        case .f32: inputs = try file.readArray("/inputs/f32", as: UInt32.self).values
-        default: inputs = try file.readArray("/inputs/\(e.source.name)", as: UInt16.self).values.map(UInt32.init)
+    @Test(arguments: try GoldenTableTests.allTables())
+    func tableMatchesBitForBit(_ table: GoldenTable) throws {
+        let result = try table.check(in: Self.file(table.producer))
+        #expect(result.rows > 9000)
+        let shown = result.examples.map {
+            "\(hex($0.input, width: table.source.bitWidth / 4)): \(hex($0.expected, width: 2)) vs \(hex($0.actual, width: 2))"
         }
-        let expected = try file.readArray("/\(e.source.name)/\(e.table)", as: UInt8.self).values
-        #expect(expected.count == inputs.count)
-        let fast = FP8Converter(format: e.format, policy: e.policy)
-        var bad = Mismatches()
-        for (bits, want) in zip(inputs, expected) {
-            let core = e.format.encode(bits: bits, from: e.source, policy: e.policy, rounding: e.rounding)
-            let table = e.rounding == .toNearestOrEven ? fast.convert(bits: bits, from: e.source) : core
-            if core != want || table != want {
-                bad.record("\(e.source) \(hex(bits, width: e.source.bitWidth / 4)): \(e.producer) \(hex(want, width: 2)) core \(hex(core, width: 2)) fast \(hex(table, width: 2))")
-            }
+        #expect(result.mismatches == 0, "\(table) under \(table.policy) \(table.rounding): \(result.mismatches) mismatches; \(shown)")
+    }
+
+    /// The pinning is not vacuous: where two real implementations disagree, the other's policy
+    /// fails on the table (Triton saturates, PyTorch does not; ml_dtypes' e5m2 NaN is 0x7E).
+    @Test func pinnedPoliciesAreDistinguishable() throws {
+        let pairs: [(String, String, ConversionPolicy)] = [
+            ("triton", "/f32/e4m3fn", .nosat), ("torch-cuda", "/bf16/e4m3fn", .satfinite),
+            ("mldtypes", "/bf16/e5m2", .nosat), ("cuda-nosat", "/bf16/e4m3fn", .nosat),
+            ("torch-cpu", "/f32/e8m0fnu", .nosatMLDtypes), ("torch-cpu", "/f32/e8m0fnu", .satfinite),
+        ]
+        for (producer, path, wrong) in pairs {
+            let table = try #require(try GoldenTable.tables(in: Self.file(producer)).first { $0.path == path })
+            let swapped = GoldenTable(file: table.file, producer: table.producer, source: table.source,
+                                      name: table.name, format: table.format, policy: wrong, rounding: table.rounding)
+            #expect(try swapped.check(in: Self.file(producer)).mismatches > 0, "\(producer) \(path) under \(wrong)")
         }
-        #expect(bad.count == 0, "\(e) under \(e.policy) \(e.rounding): \(bad.summary)")
+    }
+
+    /// Every code of every format decodes exactly as ml_dtypes and PyTorch (CPU and CUDA) decode it.
+    @Test(arguments: ["decode-mldtypes", "decode-torch-cpu", "decode-torch-cuda"])
+    func decodeMatchesRealImplementations(_ producer: String) throws {
+        let file = try Self.file(producer)
+        let tables = try DecodeTable.tables(in: file)
+        #expect(tables.count == FP8Format.all.count)
+        for table in tables {
+            let result = try table.check(in: file)
+            #expect(result.mismatchedCodes.isEmpty, "\(table): \(result.mismatchedCodes.prefix(5).map { "\(hex($0.code, width: 2)): \(hex($0.expected, width: 8)) vs \(hex($0.actual, width: 8))" })")
+        }
     }
 }

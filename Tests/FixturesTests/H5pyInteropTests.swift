@@ -3,7 +3,7 @@ import Testing
 @testable import Fixtures
 
 /// Files written by h5py are read here, and files written here are read by h5py (SPEC section 5).
-@Suite("h5py interoperability", .enabled(if: h5pyAvailable, "needs python3 with h5py and numpy"))
+@Suite("h5py interoperability")
 struct H5pyInteropTests {
     /// Writes the file named by argv[1] the way a Python producer would.
     static let pythonWriter = #"""
