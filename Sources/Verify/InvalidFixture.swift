@@ -1,0 +1,26 @@
+import Fixtures
+
+/// A fixture that does not follow the schema (SPEC section 5): exit status 2, with a message
+/// naming the file, the HDF5 path and what is wrong.
+public struct InvalidFixture: Error, Sendable, CustomStringConvertible {
+    public let file: String
+    public let path: String
+    public let problem: String
+
+    public init(file: String, path: String, problem: String) {
+        self.file = file
+        self.path = path
+        self.problem = problem
+    }
+
+    init(_ error: FixtureError) {
+        self.init(file: error.file, path: error.path, problem: "\(error.problem)")
+        // FixtureError.description already has the three parts; keep its wording.
+        descriptionOverride = error.description
+    }
+
+    private var descriptionOverride: String?
+
+    /// `"<file>: <path>: <problem>"`.
+    public var description: String { descriptionOverride ?? "\(file): \(path): \(problem)" }
+}

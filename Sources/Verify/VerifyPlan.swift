@@ -1,0 +1,177 @@
+import FP8
+import Fixtures
+import Recipes
+
+/// A result dataset, validated and loaded, with the semantics its attributes declare.
+struct DatasetPlan {
+    let dataset: ResultDataset
+    let path: String
+    let recipe: Recipe
+    /// Payloads and scales: the reduction (the dataset's `reduction` attribute, else the
+    /// recipe's table). GEMM outputs: nil.
+    let reduction: Reduction?
+    /// GEMM outputs: the declared `accum_eps`, if any.
+    let accumEps: Double?
+    let shape: [Int]
+    var codes: [UInt8] = []
+    var scales: [Float] = []
+    var bf16: [UInt16] = []
+}
+
+/// A producer's group, validated.
+struct ProducerPlan {
+    let name: String
+    let attributes: [String: String]
+    let datasets: [DatasetPlan]
+
+    func plan(_ d: ResultDataset) -> DatasetPlan? { datasets.first { $0.dataset == d } }
+}
+
+/// Validation of a whole fixture before anything is computed (SPEC section 6: invalid input is
+/// exit status 2, naming the file, the path and the problem).
+enum FixtureValidation {
+    static func checkRoot(_ file: HDF5File) throws(InvalidFixture) {
+        func fail(_ problem: String) -> InvalidFixture { InvalidFixture(file: file.path, path: "/", problem: problem) }
+        guard try wrap({ () throws(FixtureError) in try file.hasAttribute("schema") }) else {
+            throw fail("missing attribute schema = \"\(FixtureSchema.schema)\"")
+        }
+        let schema = try attributeText(file, "schema", "/")
+        guard schema == FixtureSchema.schema else {
+            throw fail("attribute schema is \"\(schema)\", expected \"\(FixtureSchema.schema)\"")
+        }
+        guard try wrap({ () throws(FixtureError) in try file.hasAttribute("schema_version") }) else {
+            throw fail("missing attribute schema_version")
+        }
+        let version = try attributeText(file, "schema_version", "/")
+        guard version == String(FixtureSchema.version) else {
+            throw fail("schema_version \(version) is not supported (this reader knows \(FixtureSchema.version))")
+        }
+    }
+
+    /// Every producer group under /results (or those named), validated and loaded.
+    static func producers(_ file: HDF5File, _ inputs: FixtureInputs, only: [String]) throws(InvalidFixture) -> [ProducerPlan] {
+        let results = FixtureSchema.results
+        let exists = try wrap { () throws(FixtureError) in try file.objectKind(at: results) }
+        var names: [String] = []
+        if exists == .group {
+            for n in try wrap({ () throws(FixtureError) in try file.members(of: results) })
+            where try wrap({ () throws(FixtureError) in try file.objectKind(at: "\(results)/\(n)") }) == .group {
+                names.append(n)
+            }
+        }
+        for wanted in only where !names.contains(wanted) {
+            throw InvalidFixture(file: file.path, path: "\(results)/\(wanted)",
+                                 problem: "no such producer (present: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+        }
+        if !only.isEmpty { names = names.filter(only.contains) }
+        var plans: [ProducerPlan] = []
+        for name in names {
+            plans.append(try producer(file, inputs, "\(results)/\(name)", name: name))
+        }
+        return plans
+    }
+
+    static func producer(_ file: HDF5File, _ inputs: FixtureInputs, _ group: String, name: String) throws(InvalidFixture) -> ProducerPlan {
+        let groupAttributes = try attributes(file, group)
+        let members = try wrap { () throws(FixtureError) in try file.members(of: group) }
+        var datasets: [DatasetPlan] = []
+        for member in members.sorted() {
+            guard let d = ResultDataset(name: member) else { continue }  // unknown names are ignored
+            let path = "\(group)/\(member)"
+            guard try wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) == .dataset else { continue }
+            datasets.append(try dataset(file, inputs, d, path, groupAttributes))
+        }
+        return ProducerPlan(name: name, attributes: groupAttributes, datasets: datasets)
+    }
+
+    static func dataset(_ file: HDF5File, _ inputs: FixtureInputs, _ d: ResultDataset, _ path: String,
+                        _ groupAttributes: [String: String]) throws(InvalidFixture) -> DatasetPlan {
+        func fail(_ problem: String) -> InvalidFixture { InvalidFixture(file: file.path, path: path, problem: problem) }
+        var merged = groupAttributes
+        for (k, v) in try attributes(file, path) { merged[k] = v }
+        var recipe: Recipe
+        do { recipe = try Recipe(attributes: merged) } catch { throw fail(error.description) }
+        var reduction: Reduction?
+        var accumEps: Double?
+        do {
+            if let u = merged["use_fast_accum"] { _ = try Recipe.parseFlag(u, .useFastAccum) }
+            if let e = merged["accum_eps"] { accumEps = try Recipe.parseAccumEps(e) }
+            if let r = merged["reduction"] { reduction = try Recipe.parseReduction(r) }
+        } catch { throw fail(error.description) }
+        let dtype = merged["dtype"]
+
+        switch d {
+        case .payload(let op), .scale(let op):
+            if case .payload = d, let dtype {
+                guard let f = FP8Format(named: dtype), f != .e8m0fnu, dtype.hasPrefix("float8_") else {
+                    throw fail("dtype \"\(dtype)\" is not an fp8 payload type (float8_e4m3fn, float8_e5m2, ...)")
+                }
+                if merged["fp8_format"] == nil { recipe.format = f }
+                else if f != recipe.format {
+                    throw fail("dtype \"\(dtype)\" disagrees with fp8_format \"\(recipe.format.name)\"")
+                }
+            }
+            let red = reduction ?? op.reduction(under: recipe.kind)
+            var plan = DatasetPlan(dataset: d, path: path, recipe: recipe, reduction: red, accumEps: nil,
+                                   shape: try wrap { () throws(FixtureError) in try file.shape(of: path) })
+            var expected: [Int]?
+            if let source = inputs.source(of: op) {
+                if case .payload = d { expected = source.shape }
+                else if !red.usesOffsets || inputs.offsets != nil {
+                    do {
+                        expected = try ScaleGrouping(reduction: red, shape: source.shape, transposedWeight: op.isTransposedWeight,
+                                                     offsets: inputs.offsets.map { GroupOffsets($0) }).scaleShape
+                    } catch { throw fail(error.description) }
+                }
+            }
+            if case .payload = d {
+                plan.codes = try wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
+                if let expected, plan.shape != expected { throw fail("shape \(plan.shape) disagrees with the source's \(expected)") }
+            } else {
+                plan.scales = try wrap { () throws(FixtureError) in try file.readArray(path, as: Float.self).values }
+                if let expected, !sameShapeIgnoringOnes(plan.shape, expected) {
+                    throw fail("scale shape \(plan.shape) does not fit reduction \(red.rawValue), which gives \(expected)")
+                }
+            }
+            return plan
+        case .gemm(let kind):
+            guard dtype == FixtureSchema.bf16DType else {
+                throw fail(dtype == nil ? "missing attribute dtype = \"bfloat16\"" : "dtype is \"\(dtype!)\", expected \"bfloat16\"")
+            }
+            var plan = DatasetPlan(dataset: d, path: path, recipe: recipe, reduction: nil, accumEps: accumEps,
+                                   shape: try wrap { () throws(FixtureError) in try file.shape(of: path) })
+            plan.bf16 = try wrap { () throws(FixtureError) in try file.readArray(path, as: UInt16.self).values }
+            let (m, k) = (inputs.rowCount, inputs.a?.shape[1] ?? inputs.b?.shape[1])
+            let (n, g) = (inputs.b?.shape[2] ?? inputs.gradOut?.shape[1], inputs.groupCount)
+            let expected: [Int?] = switch kind {
+            case .out: [m, n]
+            case .gradA: [m, k]
+            case .gradB: [g, k, n]
+            }
+            if plan.shape.count != expected.count || zip(plan.shape, expected).contains(where: { $1 != nil && $0 != $1 }) {
+                throw fail("shape \(plan.shape) disagrees with the inputs (expected \(expected.map { $0.map(String.init) ?? "?" }))")
+            }
+            return plan
+        }
+    }
+
+    /// Every attribute of the object at `path`, as text.
+    static func attributes(_ file: HDF5File, _ path: String) throws(InvalidFixture) -> [String: String] {
+        var out: [String: String] = [:]
+        for name in try wrap({ () throws(FixtureError) in try file.attributeNames(at: path) }) {
+            out[name] = try attributeText(file, name, path)
+        }
+        return out
+    }
+
+    /// An attribute as text: a string as stored, an integer (or an integral float) in decimal,
+    /// another float in Swift's shortest round-trip spelling.
+    static func attributeText(_ file: HDF5File, _ name: String, _ path: String) throws(InvalidFixture) -> String {
+        if let s = try? file.stringAttribute(name, at: path) { return s }
+        if let i = try? file.integerAttribute(name, at: path) { return String(i) }
+        if let d = try? file.floatAttribute(name, at: path) {
+            return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+        }
+        return "<unreadable attribute>"
+    }
+}

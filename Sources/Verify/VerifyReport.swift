@@ -1,0 +1,72 @@
+import Foundation
+
+/// The JSON summary of `fp8moe verify` (SPEC section 6): per producer and dataset, `elements`,
+/// `mismatches`, `max_ulp`, `accum_bits` (GEMM outputs) and `first_mismatch`.
+/// Keys are written in snake_case.
+public struct VerifyReport: Codable, Sendable {
+    public var file: String
+    /// `agree` or `mismatch`.
+    public var status: String
+    public var producers: [String: ProducerReport]
+
+    public var agrees: Bool { status == "agree" }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+public struct ProducerReport: Codable, Sendable {
+    /// The group's attributes as text.
+    public var attributes: [String: String]
+    public var datasets: [String: DatasetReport]
+}
+
+public struct DatasetReport: Codable, Sendable {
+    /// `payload`, `scale` or `gemm`.
+    public var kind: String
+    /// Elements compared (rows outside every group are not compared for per-group reductions,
+    /// nor for GEMM outputs).
+    public var elements: Int = 0
+    public var mismatches: Int = 0
+    /// Largest distance between expected and actual in units in the last place: fp8 code
+    /// steps (payloads), fp32 ulps (scales), bf16 ulps of E (GEMM outputs). NaN pairs are left
+    /// out. Absent when nothing finite was compared.
+    public var maxUlp: Double?
+    /// GEMM outputs: `-log2(max |actual - E| / S)`, the measured accumulation precision in bits
+    /// (SPEC section 4); absent when every output equals E exactly or S is 0 everywhere.
+    public var accumBits: Double?
+    /// Why the dataset was not checked (a missing input), if it was not.
+    public var skipped: String?
+    public var firstMismatch: MismatchReport?
+    /// The recipe / reduction the dataset was judged under.
+    public var judgedUnder: String?
+
+    public init(kind: String) { self.kind = kind }
+}
+
+public struct MismatchReport: Codable, Sendable {
+    /// Flat row-major index into the dataset.
+    public var index: Int
+    /// The index per dimension of the dataset.
+    public var coordinates: [Int]
+    /// The group (expert) of the element, where it has one.
+    public var group: Int?
+    public var row: Int?
+    public var column: Int?
+    /// The bf16 input element (payloads), as hex bits.
+    public var inputBits: String?
+    /// Expected and actual, as hex bits of the dataset's element type.
+    public var expected: String
+    public var actual: String
+    /// The same as decimal values (GEMM: `expected` is E, the exact value, before rounding).
+    public var expectedValue: String?
+    public var actualValue: String?
+    /// GEMM outputs: the section 4 bound at this element.
+    public var bound: Double?
+    /// A recognised cause, one line.
+    public var cause: String?
+}
