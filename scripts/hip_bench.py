@@ -206,7 +206,7 @@ def uneven_offsets(M, G, gen):
     return torch.cat([cuts, torch.tensor([M])]).to(torch.int32).cuda()
 
 
-def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
+def bench_shape(hip, hip_sw, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
     gen = torch.Generator().manual_seed(M * 131 + K)
     nbytes = M * K * 2
     nsets = max(2, -(-2 * l2_bytes // nbytes) + 1)
@@ -237,6 +237,12 @@ def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
         ("triton two-pass tensorwise", lambda x, y: triton_tensorwise(x, f8(y), scale1), 5),
         ("torch.compile rowwise", lambda x, y: compiled_rw(x), 3),
     ]
+    if hip_sw is not None:
+        methods[4:4] = [
+            ("hip tensorwise, software cast", lambda x, y: hip_sw.grouped(x, y, scale1, amax1), 5),
+            ("hip per_group (G=8), software cast", lambda x, y: hip_sw.grouped(x, y, scaleG, amaxG, offsets, TENSORWISE), 5),
+            ("hip rowwise, software cast", lambda x, y: hip_sw.rowwise(x, y, scaleM), 3),
+        ]
 
     # Correctness on the first set, bit for bit against the eager decomposition.
     x0, y0 = sets[0]
@@ -268,6 +274,14 @@ def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
     checks["torch.compile tensorwise"] = torch.equal(compiled_tw(x0)[0].view(torch.uint8), ref_tw.view(torch.uint8))
     checks["torch.compile rowwise"] = torch.equal(compiled_rw(x0)[0].view(torch.uint8), ref_rw.view(torch.uint8))
     checks["eager tensorwise"] = True
+    if hip_sw is not None:
+        hip_sw.grouped(x0, y0, scale1, amax1)
+        checks["hip tensorwise, software cast"] = torch.equal(y0, ref_tw.view(torch.uint8))
+        hip_sw.rowwise(x0, y0, scaleM)
+        checks["hip rowwise, software cast"] = torch.equal(y0, ref_rw.view(torch.uint8))
+        hip_sw.grouped(x0, y0, scaleG, amaxG, offsets, TENSORWISE)
+        hip.grouped(x0, ys[1 % len(ys)], scaleG, amaxG, offsets, TENSORWISE)
+        checks["hip per_group (G=8), software cast"] = torch.equal(y0, ys[1 % len(ys)])
 
     half = M * K // 2  # a copy of M*K bytes through the same buffers
     copy_ms = gpu_ms(lambda x, y: y.view(-1).view(torch.bfloat16).copy_(x.view(-1)[:half]), sets, reps)
@@ -276,8 +290,7 @@ def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
                      stream_ms=float("nan"), gbs=copy_bw / 1e9, bpe=None, match=None, copy_bw=copy_bw))
     if M * K >= 2**27:  # grid shape of the grouped kernels, at the large shape only
         tuning = []
-        for cfg in [(0, 0, 0, 0), (0, 0, 1, 1), (1, 1, 0, 0), (1, 1, 1, 0), (1, 1, 0, 1), (1, 1, 1, 1),
-                    (2, 1, 1, 1), (4, 1, 1, 1), (2, 2, 1, 1), (4, 4, 1, 1)]:
+        for cfg in [(0, 0, 1, 0), (1, 1, 0, 0), (1, 1, 1, 0), (1, 1, 1, 1), (2, 2, 1, 0), (4, 4, 1, 0)]:
             hip.tune(*cfg)
             hip.grouped(x0, y0, scale1, amax1)
             ok = torch.equal(y0, ref_tw.view(torch.uint8))
@@ -286,7 +299,7 @@ def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
             tuning.append((cfg, t_tw, t_pg, ok))
             print(f"tuning amax_tiles={cfg[0]} apply_tiles={cfg[1]} reverse={cfg[2]} wide={cfg[3]}: "
                   f"tensorwise {t_tw:.4f} ms, per_group {t_pg:.4f} ms, match={ok}", flush=True)
-        hip.tune(1, 1, 1, 1)
+        hip.tune(1, 1, 1, 0)
         rows_tuning.extend((f"{M}x{K}",) + t for t in tuning)
     for name, fn, bpe in methods:
         t = gpu_ms(fn, sets, reps)
@@ -306,12 +319,15 @@ def bench_shape(hip, M, K, l2_bytes, reps, rows, rows_tuning, kernel_rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lib", default=os.path.join(os.path.dirname(__file__), "..", "hip", "build", "nvidia", "libfp8q.so"))
+    ap.add_argument("--lib-sw", default=os.path.join(os.path.dirname(__file__), "..", "hip", "build", "nvidia", "libfp8q_sw.so"),
+                    help="the same kernels built with -DFP8MOE_SOFTWARE_CAST (compared if present)")
     ap.add_argument("--report", default=None, help="markdown file to write")
     ap.add_argument("--reps", type=int, default=50)
     ap.add_argument("--shapes", default="98432x2048,2048x2048")
     args = ap.parse_args()
 
     hip = Hip(os.path.abspath(args.lib))
+    hip_sw = Hip(os.path.abspath(args.lib_sw)) if os.path.exists(args.lib_sw) else None
     props = torch.cuda.get_device_properties(0)
     l2 = getattr(props, "L2_cache_size", 50 * 2**20)
     copy_bw, _ = copy_bandwidth(2**30)
@@ -321,7 +337,7 @@ def main():
     rows, rows_tuning, kernel_rows = [], [], []
     for shape in args.shapes.split(","):
         M, K = map(int, shape.split("x"))
-        bench_shape(hip, M, K, l2, args.reps, rows, rows_tuning, kernel_rows)
+        bench_shape(hip, hip_sw, M, K, l2, args.reps, rows, rows_tuning, kernel_rows)
 
     date = datetime.date.today().isoformat()
     try:

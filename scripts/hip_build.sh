@@ -3,7 +3,8 @@
 #
 #   scripts/hip_build.sh amd     hipcc --offload-arch=gfx90a,gfx940: kernels, runner (libamdhip64)
 #   scripts/hip_build.sh nvidia  nvcc -gencode arch=compute_90,code=sm_90: kernels, runner,
-#                                and libfp8q.so (the kernels' C API, for the benchmark's ctypes)
+#                                libfp8q.so (the kernels' C API, for the benchmark's ctypes) and
+#                                libfp8q_sw.so (the same with the software cast only)
 #   scripts/hip_build.sh test    host only: the exhaustive cast test (g++, OpenMP) and the
 #                                fast-division test
 #
@@ -11,6 +12,7 @@
 #   HIPCC, NVCC, CXX             compilers
 #   AMD_ARCHS                    default "gfx90a gfx940" (Debian's clang 15 does not know gfx942)
 #   NVIDIA_GENCODE               default "arch=compute_90,code=sm_90"
+#   EXTRA_NVCC_FLAGS             e.g. -DFP8MOE_SOFTWARE_CAST (no hardware e4m3 conversion)
 #   HDF5_CFLAGS, HDF5_LIBS       default: pkg-config hdf5-serial, else /usr/include/hdf5/serial
 #                                with -lhdf5_serial, else /usr/include with -lhdf5
 set -euo pipefail
@@ -75,11 +77,16 @@ nvidia)
     mkdir -p "$out"
     gencode="${NVIDIA_GENCODE:-arch=compute_90,code=sm_90}"
     echo "[nvidia] kernels for $gencode"
+    # shellcheck disable=SC2086
     "$NVCC" -std=c++17 -O3 -gencode "$gencode" "${includes[@]}" -Xcompiler -fPIC,-Wall \
-        -Xptxas -v -x cu -c "$hip/kernels/quantize_launch.hip" -o "$out/quantize_launch.o" \
-        2> "$out/ptxas.log" || { cat "$out/ptxas.log" >&2; exit 1; }
+        ${EXTRA_NVCC_FLAGS:-} -Xptxas -v -x cu -c "$hip/kernels/quantize_launch.hip" \
+        -o "$out/quantize_launch.o" 2> "$out/ptxas.log" || { cat "$out/ptxas.log" >&2; exit 1; }
     grep -E "error|warning" "$out/ptxas.log" >&2 || true
     "$NVCC" -shared -gencode "$gencode" "$out/quantize_launch.o" -o "$out/libfp8q.so"
+    # The same kernels with the software cast everywhere, for the benchmark's comparison.
+    "$NVCC" -std=c++17 -O3 -gencode "$gencode" "${includes[@]}" -Xcompiler -fPIC \
+        -DFP8MOE_SOFTWARE_CAST -x cu -c "$hip/kernels/quantize_launch.hip" -o "$out/quantize_launch_sw.o"
+    "$NVCC" -shared -gencode "$gencode" "$out/quantize_launch_sw.o" -o "$out/libfp8q_sw.so"
     echo "[nvidia] runner"
     for f in runner h5io; do
         "$CXX" -std=c++17 -O2 -DFP8MOE_NVIDIA "${includes[@]}" "${warnings[@]}" \
@@ -87,7 +94,8 @@ nvidia)
     done
     "$NVCC" -gencode "$gencode" "$out/runner.o" "$out/h5io.o" "$out/quantize_launch.o" \
         -o "$out/fp8moe-hip-runner" $HDF5_LIBS
-    "$NVCC" -std=c++17 -O3 -gencode "$gencode" "${includes[@]}" -x cu \
+    # shellcheck disable=SC2086
+    "$NVCC" -std=c++17 -O3 -gencode "$gencode" "${includes[@]}" ${EXTRA_NVCC_FLAGS:-} -x cu \
         "$hip/tests/cast_device_test.hip" -o "$out/cast_device_test"
     echo "[nvidia] built $out/fp8moe-hip-runner, $out/libfp8q.so and $out/cast_device_test"
     ;;

@@ -78,22 +78,38 @@ template <bool NanToNum, int VEC> __device__ inline uint32_t vec_amax(const Bf16
     return m;
 }
 
-/// Quantizes VEC values with one scale and stores the codes.
+/// Quantizes VEC values, value j with scale[j], into codes q[j] (pairs through
+/// quantize_bf16_pair, the hardware conversion where fp8_cast.h allows it).
 template <Fp8Format F, int VEC>
-__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out) {
-    uint32_t q[VEC];
+__device__ inline void quantize_vec(const Bf16Vec<VEC>& v, const float (&scale)[VEC], uint32_t (&q)[VEC]) {
+    if constexpr (VEC % 2 == 0) {
 #pragma unroll
-    for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16<F>(v[j], scale);
-    store_codes<VEC>(q, out);
+        for (int j = 0; j < VEC; j += 2) {
+            const uint32_t pair = quantize_bf16_pair<F>(v[j], scale[j], v[j + 1], scale[j + 1]);
+            q[j] = pair & 0xFFu;
+            q[j + 1] = pair >> 8;
+        }
+    } else {
+#pragma unroll
+        for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16<F>(v[j], scale[j]);
+    }
 }
 
-/// Quantizes VEC values of VEC consecutive columns, each with its own scale.
+/// Quantizes VEC values of VEC consecutive columns, each with its own scale, and stores them.
 template <Fp8Format F, int VEC>
 __device__ inline void quantize_store(const Bf16Vec<VEC>& v, const float (&scale)[VEC], uint8_t* out) {
     uint32_t q[VEC];
-#pragma unroll
-    for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16<F>(v[j], scale[j]);
+    quantize_vec<F, VEC>(v, scale, q);
     store_codes<VEC>(q, out);
+}
+
+/// Quantizes VEC values with one scale and stores the codes.
+template <Fp8Format F, int VEC>
+__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out) {
+    float s[VEC];
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) s[j] = scale;
+    quantize_store<F, VEC>(v, s, out);
 }
 
 // ------------------------------------------------------------------------------ reductions
@@ -198,6 +214,14 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
     for (int64_t t = t_begin; t < t_end; ++t) {
         const int64_t base = t * tile_size<VEC>();
         const int64_t last = min64(base + tile_size<VEC>(), p.n) - 1;
+        // Loads first: they do not wait for the group lookup (rows of no group are read for
+        // nothing; they are rare).
+        Bf16Vec<VEC> v[kUnroll];
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) {
+            const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
+            v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
+        }
         const int g = tile_group(p, base, last, span);
         if (g >= 0) {
             if (g != current) {
@@ -209,12 +233,6 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
                 acc = 0;
             }
             if (current >= p.groups) continue;  // rows of no group
-            Bf16Vec<VEC> v[kUnroll];
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
-                const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-                v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
-            }
 #pragma unroll
             for (int u = 0; u < kUnroll; ++u) acc = umax(acc, vec_amax<NanToNum>(v[u]));
         } else {
@@ -224,7 +242,7 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
                 if (i >= p.n) continue;
                 const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
                 if (gi >= p.groups) continue;
-                const uint32_t m = vec_amax<NanToNum>(Bf16Vec<VEC>::load(x + i));
+                const uint32_t m = vec_amax<NanToNum>(v[u]);
                 if (m != 0) atomicMax(&amax[gi], m);
             }
         }
@@ -243,15 +261,17 @@ __device__ inline void quantize_store_chunk(const Bf16Vec<VEC>* v, float scale, 
         quantize_store<F, VEC>(v[0], scale, out);
     } else {
         static_assert(VEC == 8 && PER == 2, "wide chunks are 2 x 8 values");
-        uint32_t w[4];
+        float s[8];
 #pragma unroll
-        for (int k = 0; k < 4; ++k) {
-            const Bf16Vec<8>& src = v[k >> 1];
-            const int j = (k & 1) * 4;
-            w[k] = quantize_bf16<F>(src[j], scale) | (quantize_bf16<F>(src[j + 1], scale) << 8) |
-                   (quantize_bf16<F>(src[j + 2], scale) << 16) | (quantize_bf16<F>(src[j + 3], scale) << 24);
-        }
-        *reinterpret_cast<uint4*>(out) = make_uint4(w[0], w[1], w[2], w[3]);
+        for (int j = 0; j < 8; ++j) s[j] = scale;
+        uint32_t q0[8], q1[8];
+        quantize_vec<F, 8>(v[0], s, q0);
+        quantize_vec<F, 8>(v[1], s, q1);
+        *reinterpret_cast<uint4*>(out) =
+            make_uint4(q0[0] | (q0[1] << 8) | (q0[2] << 16) | (q0[3] << 24),
+                       q0[4] | (q0[5] << 8) | (q0[6] << 16) | (q0[7] << 24),
+                       q1[0] | (q1[1] << 8) | (q1[2] << 16) | (q1[3] << 24),
+                       q1[4] | (q1[5] << 8) | (q1[6] << 16) | (q1[7] << 24));
     }
 }
 
@@ -282,21 +302,19 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
         const int64_t t = p.reverse ? p.num_tiles - 1 - s : s;
         const int64_t base = t * tile_size<VEC>();
         const int64_t last = min64(base + tile_size<VEC>(), p.n) - 1;
+        Bf16Vec<VEC> v[kUnroll];  // loads first, as in pass 1
+#pragma unroll
+        for (int u = 0; u < kSteps; ++u) {
+            const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
+#pragma unroll
+            for (int k = 0; k < PER; ++k)
+                v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC) : Bf16Vec<VEC>::zero();
+        }
         const int g = tile_group(p, base, last, span);
         if (g >= 0) {
             if (g != current) {
                 current = g;
                 if (current < p.groups) scale = scale_from_amax<F>(amax[current], params);
-            }
-            Bf16Vec<VEC> v[kUnroll];
-            if (current < p.groups) {
-#pragma unroll
-                for (int u = 0; u < kSteps; ++u) {
-                    const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
-#pragma unroll
-                    for (int k = 0; k < PER; ++k)
-                        v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC) : Bf16Vec<VEC>::zero();
-                }
             }
 #pragma unroll
             for (int u = 0; u < kSteps; ++u) {
@@ -311,14 +329,10 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
                 const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
                 if (i >= p.n) continue;
                 const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
-                if (gi < p.groups) {
-                    Bf16Vec<VEC> w[PER];
-#pragma unroll
-                    for (int k = 0; k < PER; ++k) w[k] = Bf16Vec<VEC>::load(x + i + k * VEC);
-                    quantize_store_chunk<F, VEC, PER>(w, scale_from_amax<F>(amax[gi], params), out + i);
-                } else {
+                if (gi < p.groups)
+                    quantize_store_chunk<F, VEC, PER>(&v[u * PER], scale_from_amax<F>(amax[gi], params), out + i);
+                else
                     store_zeros_chunk<VEC, PER>(out + i);
-                }
             }
         }
     }

@@ -74,7 +74,7 @@ struct GroupedTuning {
     int amax_tiles = 1;
     int apply_tiles = 1;
     int apply_reverse = 1;
-    int apply_wide = 1;  ///< 16-byte stores in pass 2 where cols % 16 == 0
+    int apply_wide = 0;  ///< 16-byte stores in pass 2 where cols % 16 == 0 (slower on the H100)
 };
 GroupedTuning g_tuning;
 

@@ -1,9 +1,10 @@
 // cast_device_test.hip: the device build of the software cast, checked over all 2^32 fp32 inputs.
 //
-// NVIDIA (sm_89+): e4m3fn against the hardware conversion `cvt.rn.satfinite.e4m3x2.f32`, the
-// implementation the `satfinite` policy names (SPEC section 2). Also checks that the device and
-// host builds of scale_from_amax agree for every bf16 amax and every scale knob.
-// AMD: no hardware e4m3 conversion on gfx90a; only the scale check runs.
+// NVIDIA (sm_89+): the software cast for e4m3fn against the hardware conversion
+// `cvt.rn.satfinite.e4m3x2.f32`, the implementation the `satfinite` policy names (SPEC section 2).
+// Everywhere: quantize_bf16_pair (what the kernels call; the hardware conversion where fp8_cast.h
+// enables it) against the software cast on random pairs of different values (byte order), and the
+// device build of scale_from_amax against the host build for every bf16 amax and scale knob.
 //
 // Exit status 0 when everything matches, 1 on a mismatch (first ones printed in hex), 3 on a
 // runtime error.
@@ -49,6 +50,20 @@ __global__ void cast_vs_ptx(uint32_t hi, Mismatches* m) {
 }
 #endif
 
+/// The pair function the kernels use (hardware conversion on sm_89+ for e4m3fn) against the
+/// software cast element by element, on pairs of different values: checks the byte order too.
+template <Fp8Format F>
+__global__ void pairs_vs_software(uint32_t seed, Mismatches* m) {
+    uint32_t h = (blockIdx.x * blockDim.x + threadIdx.x) * 2654435761u ^ seed;
+    h ^= h >> 13; h *= 0x5bd1e995u; h ^= h >> 15;
+    const uint32_t x0 = h & 0xFFFFu, x1 = h >> 16;
+    const float s0 = bits_float(0x3F800000u + ((h * 7u) & 0x7FFFFFu)) * 8.0f;  // in [8, 16)
+    const float s1 = 0.25f;
+    const uint32_t pair = quantize_bf16_pair<F>(x0, s0, x1, s1);
+    const uint32_t want = quantize_bf16<F>(x0, s0) | (quantize_bf16<F>(x1, s1) << 8);
+    if (pair != want) record(m, (x1 << 16) | x0, pair, want);
+}
+
 __global__ void scales_on_device(float* out) {
     // out[((fmt * 2 + fp32) * 2 + pow2) * 32768 + amax]
     const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -67,7 +82,7 @@ int main() {
     Mismatches* dm = nullptr;
     Mismatches m;
     CHECK(hipMalloc(&dm, sizeof(Mismatches)));
-    CHECK(cudaMemset(dm, 0, sizeof(Mismatches)));
+    CHECK(hipMemset(dm, 0, sizeof(Mismatches)));
     for (uint32_t hi = 0; hi < 256; ++hi) {
         cast_vs_ptx<<<65536, 256>>>(hi, dm);
         CHECK(hipGetLastError());
@@ -79,6 +94,26 @@ int main() {
     bad |= m.count != 0;
     CHECK(hipFree(dm));
 #endif
+    {
+        Mismatches* dm = nullptr;
+        Mismatches m;
+        CHECK(hipMalloc(&dm, sizeof(Mismatches)));
+        for (int fmt = 0; fmt < 2; ++fmt) {
+            CHECK(hipMemset(dm, 0, sizeof(Mismatches)));
+            for (uint32_t seed = 0; seed < 16; ++seed) {
+                if (fmt == 0) pairs_vs_software<Fp8Format::e4m3fn><<<4096, 256>>>(seed, dm);
+                else pairs_vs_software<Fp8Format::e4m3fnuz><<<4096, 256>>>(seed, dm);
+                CHECK(hipGetLastError());
+            }
+            CHECK(hipMemcpy(&m, dm, sizeof(Mismatches), hipMemcpyDeviceToHost));
+            printf("%s quantize_bf16_pair vs software, 2^24 random pairs: %llu mismatches\n",
+                   fmt == 0 ? "e4m3fn" : "e4m3fnuz", m.count);
+            for (unsigned long long k = 0; k < m.count && k < 8; ++k)
+                printf("  bf16 pair 0x%08X: pair 0x%04X, software 0x%04X\n", m.first[k][0], m.first[k][1], m.first[k][2]);
+            bad |= m.count != 0;
+        }
+        CHECK(hipFree(dm));
+    }
     const size_t n = 8u * 32768u;
     float* d = nullptr;
     CHECK(hipMalloc(&d, n * sizeof(float)));

@@ -67,7 +67,8 @@ int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols, fp8q_re
  * amax pass and in the apply pass (0: a persistent grid of one wave); whether the apply pass
  * walks the tiles from the end (1: it starts on what the amax pass read last, still in L2); and
  * whether it stores 16 bytes per thread (1, where cols % 16 == 0) or 8. Results do not depend on
- * it. Defaults: 1, 1, 1, 1. Not thread-safe; process-wide. */
+ * it. Defaults: 1, 1, 1, 0 (measured best on the H100, reports/hip-bench-*.md). Not
+ * thread-safe; process-wide. */
 int fp8q_set_grouped_tuning(int amax_tiles_per_block, int apply_tiles_per_block, int apply_reverse,
                             int apply_wide);
 
