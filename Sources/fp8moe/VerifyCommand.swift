@@ -30,7 +30,9 @@ struct VerifyCommand: ParsableCommand {
             } catch {
                 throw InputError("\(error)")
             }
-            print(VerifySummary.text(result), terminator: "")
+            // With --json - the JSON owns stdout and the summary goes to stderr.
+            if json == "-" { writeStandardError(VerifySummary.text(result)) }
+            else { print(VerifySummary.text(result), terminator: "") }
             let data = try result.json()
             if let json {
                 if json == "-" { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
