@@ -39,6 +39,8 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures"]),
+        // Runs the built fp8moe binary; depends on it so that it is built first.
+        .testTarget(name: "CLITests", dependencies: ["fp8moe"]),
         // Issue 3: quantization recipes, the exact reference grouped GEMM, fixtures and verify.
         .target(name: "Recipes", dependencies: ["FP8"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "FP8"]),
