@@ -258,6 +258,15 @@ extern "C" int fp8q_set_grouped_tuning(int amax_tiles_per_block, int apply_tiles
     return 0;
 }
 
+extern "C" const char* fp8q_cast_description(void) {
+#if defined(FP8MOE_PLATFORM_NVIDIA) && !defined(FP8MOE_SOFTWARE_CAST)
+    return "cast satfinite: e4m3fn by PTX cvt.rn.satfinite.e4m3x2.f32 on sm_89+ (identical to the "
+           "software cast over all fp32), else software";
+#else
+    return "cast satfinite: software (fp8_cast.h)";
+#endif
+}
+
 extern "C" const char* fp8q_error_name(int code) { return hipGetErrorName(hipError_t(code)); }
 
 extern "C" const char* fp8q_error_string(int code) { return hipGetErrorString(hipError_t(code)); }

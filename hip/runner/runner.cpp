@@ -268,7 +268,7 @@ Device open_device() {
     d.software = std::string(kRunnerVersion) + "; HIP runtime " + std::to_string(runtime) +
                  ", driver " + std::to_string(driver);
 #endif
-    d.software += "; " + hdf5_version() + "; cast: software satfinite";
+    d.software += "; " + hdf5_version() + "; " + fp8q_cast_description();
     return d;
 }
 

@@ -72,6 +72,9 @@ int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols, fp8q_re
 int fp8q_set_grouped_tuning(int amax_tiles_per_block, int apply_tiles_per_block, int apply_reverse,
                             int apply_wide);
 
+/* How this build casts (for provenance): every path gives the `satfinite` bits. */
+const char* fp8q_cast_description(void);
+
 /* Name of a code returned above ("hipErrorNoDevice", "cudaErrorNoDevice", ...). */
 const char* fp8q_error_name(int code);
 /* Description of a code returned above. */
