@@ -73,6 +73,15 @@ enum FixtureValidation {
 
     static func producer(_ file: HDF5File, _ inputs: FixtureInputs, _ group: String, name: String) throws(InvalidFixture) -> ProducerPlan {
         let groupAttributes = try attributes(file, group)
+        // The group's own attributes must parse even where no dataset uses them alone.
+        do {
+            _ = try Recipe(attributes: groupAttributes)
+            if let u = groupAttributes["use_fast_accum"] { _ = try Recipe.parseFlag(u, .useFastAccum) }
+            if let e = groupAttributes["accum_eps"] { _ = try Recipe.parseAccumEps(e) }
+            if let r = groupAttributes["reduction"] { _ = try Recipe.parseReduction(r) }
+        } catch {
+            throw InvalidFixture(file: file.path, path: group, problem: error.description)
+        }
         let members = try wrap { () throws(FixtureError) in try file.members(of: group) }
         var datasets: [DatasetPlan] = []
         for member in members.sorted() {

@@ -176,7 +176,18 @@ import Verify
         try addProducer(p3, "odd", attributes: ["cast_policy": "round-to-zero"], scales: ["a_scale": ([1], [1])])
         #expect { try Verifier.verify(path: p3) } throws: { e in
             let e = e as! InvalidFixture
-            return e.path == "/results/odd/a_scale" && e.problem.contains("cast_policy")
+            return e.path == "/results/odd" && e.problem.contains("cast_policy")
+        }
+        // An unknown value on a dataset names the dataset.
+        try addProducer(p3, "oddset", attributes: [:], scales: ["a_scale": ([1], [1])],
+                        datasetAttributes: ["a_scale": ["scale_compute": "fp16"]])
+        #expect { try Verifier.verify(path: p3, producers: ["oddset"]) } throws: { e in
+            (e as! InvalidFixture).path == "/results/oddset/a_scale"
+        }
+        // An unknown value on the group itself names the group.
+        try addProducer(p3, "badgroup", attributes: ["amax_nan": "ignore"])
+        #expect { try Verifier.verify(path: p3, producers: ["badgroup"]) } throws: { e in
+            (e as! InvalidFixture).path == "/results/badgroup"
         }
         // Unknown producer, missing schema.
         #expect(throws: InvalidFixture.self) { try Verifier.verify(path: p3, producers: ["nobody"]) }
