@@ -183,7 +183,7 @@ public enum Verifier {
         let shape = ReferenceGEMM.outputShape(kind, x, y, groups: offsets.count)
         guard shape == d.shape else { r.skipped = "operand shapes give \(shape), the output is \(d.shape)"; return r }
         var maxUlp: Double?
-        var maxRatio = 0.0
+        var maxRatio = 0.0, maxRatioBeyondRounding = 0.0
         ReferenceGEMM.run(kind, x, y, offsets: offsets, mode: .exact) { block in
             let rows = GroupedGEMM.rows(offsets, block.group)
             let contraction = kind == .gradB ? rows.count : x.shape[1]
@@ -207,7 +207,10 @@ public enum Verifier {
                     else { pass = abs(actual - exact) <= bound }
                     if exact.isFinite && actual.isFinite {
                         maxUlp = max(maxUlp ?? 0, abs(actual - exact) / ulp)
-                        if s > 0 { maxRatio = max(maxRatio, abs(actual - exact) / s) }
+                        if s > 0 {
+                            maxRatio = max(maxRatio, abs(actual - exact) / s)
+                            maxRatioBeyondRounding = max(maxRatioBeyondRounding, (abs(actual - exact) - ulp / 2) / s)
+                        }
                     }
                     if pass { continue }
                     r.mismatches += 1
@@ -224,6 +227,7 @@ public enum Verifier {
         }
         r.maxUlp = maxUlp
         if maxRatio > 0 { r.accumBits = -Foundation.log2(maxRatio) }
+        if maxRatioBeyondRounding > 0 { r.accumBitsBeyondRounding = -Foundation.log2(maxRatioBeyondRounding) }
         return r
     }
 

@@ -39,6 +39,13 @@ public struct DatasetReport: Codable, Sendable {
     /// GEMM outputs: `-log2(max |actual - E| / S)`, the measured accumulation precision in bits
     /// (SPEC section 4); absent when every output equals E exactly or S is 0 everywhere.
     public var accumBits: Double?
+    /// GEMM outputs: the same with the output's own rounding taken out,
+    /// `-log2(max (|actual - E| - ulp_bf16(E)/2) / S)`: a lower bound on the accumulator's error
+    /// relative to S. `accum_bits` cannot exceed about 9 bits wherever the output does not
+    /// cancel (bf16 rounding alone is 2^-9 of |E| <= S); this one can, so it tells fp32
+    /// accumulation (~24 - log2 K bits) from a 14-bit one. Absent when every output is within
+    /// half an ulp of E.
+    public var accumBitsBeyondRounding: Double?
     /// Why the dataset was not checked (a missing input), if it was not.
     public var skipped: String?
     public var firstMismatch: MismatchReport?

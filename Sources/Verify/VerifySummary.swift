@@ -10,6 +10,7 @@ public enum VerifySummary {
                 var line = "    \(d): \(s.mismatches == 0 ? "ok" : "MISMATCH") \(s.mismatches)/\(s.elements)"
                 if let u = s.maxUlp { line += " max_ulp=\(fmt(u))" }
                 if let b = s.accumBits { line += " accum_bits=\(fmt(b))" }
+                if let b = s.accumBitsBeyondRounding { line += " beyond_rounding=\(fmt(b))" }
                 if let m = s.firstMismatch {
                     line += "; first at \(m.coordinates)"
                     if let g = m.group { line += " group \(g)" }
