@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the committed fixtures: install what is missing, build, check the emulator
-# against every golden table of the real implementations, verify every fixture under fixtures/
-# (once `fp8moe verify` exists), and write the reports under reports/latest/.
+# against every golden table of the real implementations, verify every fixture, and write the
+# reports under reports/latest/. Exit status 0 when everything agrees.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -12,13 +12,20 @@ mkdir -p "$out"
 status=0
 echo "== emulator vs golden tables (fixtures/golden)"
 "$bin" golden fixtures/golden --markdown "$out/golden.md" --json "$out/golden.json" | tail -n 1 || status=1
-if "$bin" verify --help >/dev/null 2>&1; then
-    shopt -s nullglob
-    for f in fixtures/*.h5; do
-        name=$(basename "$f" .h5)
-        echo "== verify $f"
-        "$bin" verify "$f" --json "$out/verify-$name.json" || status=1
-    done
-fi
+shopt -s nullglob
+# Fixtures whose producers must agree with the reference: exit 0 expected.
+for f in fixtures/reference/*.h5 fixtures/peers/*.h5 fixtures/hip/*.h5; do
+    name=$(basename "$(dirname "$f")")-$(basename "$f" .h5)
+    echo "== verify $f"
+    "$bin" verify "$f" --json "$out/verify-$name.json" > "$out/verify-$name.txt" || status=1
+    head -n 1 "$out/verify-$name.txt"
+done
+# Fixtures with planted defects: verify must find them (exit 1) and name their causes.
+for f in fixtures/verify-cases/*.h5; do
+    name=verify-cases-$(basename "$f" .h5)
+    echo "== verify $f (planted defects: a mismatch is expected)"
+    rc=0; "$bin" verify "$f" --json "$out/verify-$name.json" > "$out/verify-$name.txt" || rc=$?
+    if [ "$rc" -ne 1 ]; then echo "expected exit 1, got $rc"; status=1; else echo "mismatches found, as planted"; fi
+done
 echo "reports written to $out/"
 exit $status
