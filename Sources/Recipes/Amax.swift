@@ -4,7 +4,8 @@ import FP8
 ///
 /// The result is exact: a max of bf16 magnitudes is a bf16 magnitude, held as a Double.
 /// Under `propagate` a NaN in a set makes its amax NaN (positive: `abs` clears the sign);
-/// under `nan_to_num` NaN counts as 0 and +-Inf as bf16 max, `(2 - 2^-7) * 2^127`.
+/// under `nan_to_num` NaN counts as 0 and +-Inf as bf16 max, `(2 - 2^-7) * 2^127`; under
+/// `ignore` NaN counts as 0 and infinity stays infinity.
 /// A set with no elements (an empty group) has amax 0.
 public enum Amax {
     /// bf16 max, bits 0x7F7F: `(1 + 127/128) * 2^(254 - 127)`.

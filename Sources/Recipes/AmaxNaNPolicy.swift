@@ -8,4 +8,9 @@ public enum AmaxNaNPolicy: String, CaseIterable, Hashable, Sendable {
     /// (`(2 - 2^-7) * 2^127`, bits 0x7F7F), as the tensorwise PR does. Only the amax sees this;
     /// the values that are cast are the original ones.
     case nanToNum = "nan_to_num"
+    /// NaN is skipped and infinity kept: a max that returns its non-NaN operand, as Triton's
+    /// `tl.max` / `tl.maximum` do with their default `propagate_nan=NONE` on NVIDIA (PTX
+    /// `max.f32`). torchao's fused MoE kernels (`triton_fp8_rowwise_2d_scale_and_cast` and
+    /// friends, torchao 0.18) compute their amax this way.
+    case ignore
 }

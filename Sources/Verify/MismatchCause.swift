@@ -9,7 +9,7 @@ public enum MismatchCause {
     public static let groupBoundary = "block straddles group boundary"
     public static let scaleRounding = "scale rounding (fp32 vs fp64)"
     public static let pow2Rounding = "pow2 rounding"
-    public static let amaxNaNPolicy = "amax NaN policy (propagate vs nan_to_num)"
+    public static let amaxNaNPolicy = "amax NaN policy (propagate, nan_to_num or ignore)"
     public static let reciprocalScale = "scale computed as 1/(amax/fp8_max) (two fp32 roundings)"
 
     /// A payload code that differs from the reference.
@@ -47,10 +47,10 @@ public enum MismatchCause {
 
     /// A scale that differs from the reference; `amax` is the set's amax under each NaN policy,
     /// `neighbourAmax` the amax of the adjacent groups' same sets (per-group reductions).
-    static func scale(recipe: Recipe, expected: Float, actual: Float, amax: (propagate: Double, nanToNum: Double),
+    static func scale(recipe: Recipe, expected: Float, actual: Float, amax: [AmaxNaNPolicy: Double],
                       neighbourAmax: [Double]) -> String? {
         func same(_ s: Float) -> Bool { s.bitPattern == actual.bitPattern || (s.isNaN && actual.isNaN) }
-        let own = recipe.amaxNaN == .propagate ? amax.propagate : amax.nanToNum
+        let own = amax[recipe.amaxNaN]!
         var v = recipe
         v.scaleCompute = recipe.scaleCompute == .fp64 ? .fp32 : .fp64
         if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return scaleRounding }
@@ -59,10 +59,10 @@ public enum MismatchCause {
         if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return pow2Rounding }
         v.scaleCompute = recipe.scaleCompute == .fp64 ? .fp32 : .fp64
         if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return pow2Rounding + "; " + scaleRounding }
-        v = recipe
-        v.amaxNaN = recipe.amaxNaN == .propagate ? .nanToNum : .propagate
-        if same(ScaleArithmetic.scale(amax: v.amaxNaN == .propagate ? amax.propagate : amax.nanToNum, recipe: v)) {
-            return amaxNaNPolicy
+        for other in AmaxNaNPolicy.allCases where other != recipe.amaxNaN {
+            v = recipe
+            v.amaxNaN = other
+            if same(ScaleArithmetic.scale(amax: amax[other]!, recipe: v)) { return amaxNaNPolicy }
         }
         if !own.isNaN {
             var r = Float(own) / Float(recipe.fp8Max)

@@ -124,8 +124,9 @@ public enum Verifier {
             r.mismatches += 1
             if let u = Distances.fp32(e, a) { maxUlp = max(maxUlp ?? 0, u) }
             if r.mismatches > 1 { continue }
-            let propagate = Amax.compute(source.bits, grouping: grouping, policy: .propagate)
-            let nanToNum = Amax.compute(source.bits, grouping: grouping, policy: .nanToNum)
+            let amaxByPolicy = Dictionary(uniqueKeysWithValues: AmaxNaNPolicy.allCases.map {
+                ($0, Amax.compute(source.bits, grouping: grouping, policy: $0))
+            })
             var neighbourAmax: [Double] = []
             let last = q.scaleShape.last ?? 1
             var group: Int?, row: Int?, column: Int?
@@ -138,7 +139,7 @@ public enum Verifier {
             }
             if red.usesOffsets, let g = group {
                 let step = red == .perGroup ? 1 : last
-                let own = d.recipe.amaxNaN == .propagate ? propagate : nanToNum
+                let own = amaxByPolicy[d.recipe.amaxNaN]!
                 if g > 0 { neighbourAmax.append(own[i - step]) }
                 if g + 1 < q.scaleShape[0] { neighbourAmax.append(own[i + step]) }
             }
@@ -147,7 +148,7 @@ public enum Verifier {
                 inputBits: nil, expected: hex(e.bitPattern, width: 8), actual: hex(a.bitPattern, width: 8),
                 expectedValue: "\(e)", actualValue: "\(a)", bound: nil,
                 cause: MismatchCause.scale(recipe: d.recipe, expected: e, actual: a,
-                                           amax: (propagate[i], nanToNum[i]), neighbourAmax: neighbourAmax))
+                                           amax: amaxByPolicy.mapValues { $0[i] }, neighbourAmax: neighbourAmax))
         }
         r.maxUlp = maxUlp ?? (r.elements > 0 ? 0 : nil)
         return r

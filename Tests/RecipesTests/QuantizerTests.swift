@@ -10,6 +10,7 @@ import Testing
         r.castPolicy = .satfinite; r.scalePow2 = false; list.append(r)
         r = .tensorwise; r.format = .e4m3fnuz; r.castPolicy = .hipSW; r.scaleCompute = .fp32; list.append(r)
         r = .rowwise; r.format = .e5m2; r.amaxNaN = .nanToNum; list.append(r)
+        r = .rowwise; r.amaxNaN = .ignore; r.castPolicy = .satfinite; list.append(r)  // torchao's Triton kernels
         return list
     }()
 

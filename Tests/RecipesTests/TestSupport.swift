@@ -80,6 +80,7 @@ func naiveQuantize(_ bits: [UInt16], shape: [Int], reduction: Reduction, transpo
                 if v == .infinity { v = Amax.bf16Max }
                 if v == -.infinity { v = -Amax.bf16Max }
             }
+            if v.isNaN && recipe.amaxNaN == .ignore { continue }
             if v.isNaN { nan[s] = true } else { amax[s] = max(amax[s], abs(v)) }
         }
     }

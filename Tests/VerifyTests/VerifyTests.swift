@@ -185,7 +185,7 @@ import Verify
             (e as! InvalidFixture).path == "/results/oddset/a_scale"
         }
         // An unknown value on the group itself names the group.
-        try addProducer(p3, "badgroup", attributes: ["amax_nan": "ignore"])
+        try addProducer(p3, "badgroup", attributes: ["amax_nan": "clip"])
         #expect { try Verifier.verify(path: p3, producers: ["badgroup"]) } throws: { e in
             (e as! InvalidFixture).path == "/results/badgroup"
         }
