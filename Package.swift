@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "fp8moe",
             dependencies: [
-                "FP8", "Fixtures", "Recipes", "GroupedGEMM", "Verify", "Golden",
+                "FP8", "Fixtures", "Recipes", "GroupedGEMM", "Verify", "Golden", "Metrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -48,6 +48,9 @@ let package = Package(
         .target(name: "GroupedGEMM", dependencies: ["FP8", "COpenBLAS"]),
         .testTarget(name: "GroupedGEMMTests", dependencies: ["GroupedGEMM", "FP8"]),
         .target(name: "Verify", dependencies: ["FP8", "Fixtures", "Recipes", "GroupedGEMM"]),
+        // Error metrics (SQNR, relative error, ULP histograms) and the compare / report verbs.
+        .target(name: "Metrics"),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Recipes", "GroupedGEMM", "Fixtures", "FP8"]),
     ]
 )
