@@ -6,6 +6,7 @@
 # On the development machine the results go to fixtures/hip/ and fixtures/peers/.
 set -uo pipefail
 : "${OUT:?set OUT}"
+[ -x .gpu/fp8moe ] || gunzip -k .gpu/fp8moe.gz
 export PYTHONUNBUFFERED=1
 status=0
 if ! scripts/hip_build.sh nvidia > /tmp/hip-build.log 2>&1; then

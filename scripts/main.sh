@@ -14,11 +14,19 @@ echo "== emulator vs golden tables (fixtures/golden)"
 "$bin" golden fixtures/golden --markdown "$out/golden.md" --json "$out/golden.json" | tail -n 1 || status=1
 shopt -s nullglob
 # Fixtures whose producers must agree with the reference: exit 0 expected.
-for f in fixtures/reference/*.h5 fixtures/peers/*.h5 fixtures/hip/*.h5; do
+for f in fixtures/reference/*.h5 fixtures/hip/*.h5; do
     name=$(basename "$(dirname "$f")")-$(basename "$f" .h5)
     echo "== verify $f"
     "$bin" verify "$f" --json "$out/verify-$name.json" > "$out/verify-$name.txt" || status=1
     head -n 1 "$out/verify-$name.txt"
+done
+# Real peers on the H100 (fixtures/peers/README.md): PyTorch agrees; torchao's Triton kernels
+# write +max where the product is NaN. Reported as findings, not failures.
+for f in fixtures/peers/*.h5; do
+    name=peers-$(basename "$f" .h5)
+    echo "== verify $f (real peers)"
+    "$bin" verify "$f" --json "$out/verify-$name.json" > "$out/verify-$name.txt" || true
+    grep -E "^  [a-z]|MISMATCH" "$out/verify-$name.txt" | sed 's/^/   /' | head -n 20
 done
 # Fixtures with planted defects: verify must find them (exit 1) and name their causes.
 for f in fixtures/verify-cases/*.h5; do

@@ -5,6 +5,10 @@ import Recipes
 /// known to get wrong (SPEC section 1) and seeing which reproduces the actual value.
 public enum MismatchCause {
     public static let saturationVsNaN = "saturation vs NaN"
+    /// The product x * scale was NaN (a NaN input, or +-Inf times a zero scale) and the producer
+    /// wrote +max: its clamp dropped the NaN. Measured in torchao 0.18's fused Triton kernels on
+    /// the H100 (fixtures/peers): `tl.clamp` returns +fp8_max for NaN, even for -NaN and -Inf.
+    public static let nanClampedToMax = "NaN clamped to +max (the clamp drops NaN, as Triton's tl.clamp does)"
     public static let nanByteSign = "NaN byte sign"
     public static let groupBoundary = "block straddles group boundary"
     public static let scaleRounding = "scale rounding (fp32 vs fp64)"
@@ -24,6 +28,11 @@ public enum MismatchCause {
         let f = recipe.format
         let (e, a) = (f.decode(expected), f.decode(actual))
         if e.isNaN && a.isNaN { return nanByteSign }
+        let inputIsNaN = input & 0x7FFF > 0x7F80, inputIsInfinite = input & 0x7FFF == 0x7F80
+        if e.isNaN && actual == f.maxFiniteCode
+            && (inputIsNaN || (inputIsInfinite && (referenceScale == 0 || input & 0x8000 != 0))) {
+            return nanClampedToMax
+        }
         if (e.isNaN && actual & 0x7F == f.maxFiniteCode & 0x7F) || (a.isNaN && expected & 0x7F == f.maxFiniteCode & 0x7F) {
             return saturationVsNaN
         }
