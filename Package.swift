@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "fp8moe",
             dependencies: [
-                "FP8", "Fixtures", "Recipes", "GroupedGEMM", "Verify", "Golden", "Metrics",
+                "FP8", "Fixtures", "Recipes", "GroupedGEMM", "Verify", "Golden", "Metrics", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
@@ -51,6 +51,8 @@ let package = Package(
         // Error metrics (SQNR, relative error, ULP histograms) and the compare / report verbs.
         .target(name: "Metrics"),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .target(name: "Report", dependencies: ["Metrics", "Verify", "Recipes", "GroupedGEMM", "Fixtures", "FP8", "COpenBLAS"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Metrics", "Verify", "Recipes", "GroupedGEMM", "Fixtures"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Recipes", "GroupedGEMM", "Fixtures", "FP8"]),
     ]
 )

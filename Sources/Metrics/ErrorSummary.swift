@@ -1,8 +1,14 @@
 /// The error metrics of one tensor, group or row (definitions in `ErrorAccumulator`).
 ///
-/// JSON: snake_case keys; `sqnr_db` is `"inf"` for an exact result and absent (null) when
+/// JSON: snake_case keys (explicit `CodingKeys`, so no key strategy is needed); `sqnr_db` is `"inf"` for an exact result and absent (null) when
 /// undefined (no signal).
 public struct ErrorSummary: Codable, Hashable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case elements, nan, saturated, flushed
+        case finitePairs = "finite_pairs", sqnrDB = "sqnr_db", relativeFrobenius = "relative_frobenius"
+        case maxAbsError = "max_abs_error", idealNaN = "ideal_nan", nonFinite = "non_finite"
+    }
+
     public var elements: Int
     public var finitePairs: Int
     /// `10 log10(sum x^2 / sum (x - q)^2)` over finite pairs; `+inf` exact; nil without signal.

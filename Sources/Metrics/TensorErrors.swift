@@ -6,6 +6,11 @@
 /// `total` is the merge of every group's elements, so `total` equals a single accumulator over
 /// all of them.
 public struct TensorErrors: Codable, Hashable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case name, total, groups, ulp
+        case rowSQNR = "row_sqnr"
+    }
+
     public var name: String
     public var total: ErrorSummary
     /// One per group, in group order (an empty group has `elements == 0`).

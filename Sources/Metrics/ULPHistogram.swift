@@ -8,6 +8,11 @@
 /// `(2^(i-1), 2^i]` for i = 1...15, then `> 2^15`. NaN or infinite pairs are counted in
 /// `nonFinite`, not in a bucket.
 public struct ULPHistogram: Codable, Hashable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case counts
+        case nonFinite = "non_finite", maxULP = "max_ulp"
+    }
+
     /// Upper edges of the buckets in ulps; the last bucket has no upper edge.
     public static let edges: [Double] = [0.5] + (0...15).map { Double(sign: .plus, exponent: $0, significand: 1) }
     /// `counts[i]` counts errors in `(edges[i-1], edges[i]]` (`[0, edges[0]]` for i = 0);

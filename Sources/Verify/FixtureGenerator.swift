@@ -92,6 +92,7 @@ public enum FixtureGenerator {
                 case .heavy: x *= exp2(2 * rng.normal())
                 case .outlierChannels: if loudColumns[j] { x *= 0x1p10 }
                 case .outlierRows: if loudRow { x *= 0x1p10 }
+                case .heavyTokens: x *= exp2(2 * rng.normal()) * tokenMagnitude(row: r, c, stream: stream)
                 }
                 out[r * columns + j] = UInt16(BinaryFormat.bf16.roundToNearestEven(x))
             }

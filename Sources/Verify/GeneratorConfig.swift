@@ -14,6 +14,10 @@ public struct GeneratorConfig: Sendable {
         case outlierChannels = "outlier-channels"
         /// Normal, with about 1 in 16 rows scaled by 2^10.
         case outlierRows = "outlier-rows"
+        /// `heavy`, with activation and output-gradient tokens (rows) whose magnitudes span four
+        /// decades: row r of `a` and `grad_out` is also multiplied by `10^(-4 u_r)`, u_r uniform
+        /// in (0,1) (`FixtureGenerator.tokenMagnitude`); weights as `heavy`.
+        case heavyTokens = "heavy-tokens"
     }
 
     /// How the M rows are split into G groups (the `offsets`).

@@ -1,0 +1,54 @@
+import FP8
+import Metrics
+import Recipes
+import Verify
+
+/// The error of a quantized operand against its bf16 source (the ideal, exactly as fp64).
+///
+/// The dequantized value of an element is `decode(code) * (1/scale)` with `1/scale` the fp32
+/// reciprocal the GEMM receives (SPEC 3). An element is saturated when its code is
+/// +-fp8_max and `|x| * scale > fp8_max` (clamped). 2-D tensors are measured per token row
+/// (rows of a group only); 3-D weights per expert.
+enum QuantizationErrors {
+    static func measure(name: String, source: BF16Tensor, quantized q: QuantizedTensor, grouping: ScaleGrouping,
+                        offsets: GroupOffsets) -> TensorErrors {
+        let groups = offsets.groupCount
+        let table = (0..<256).map { q.format.decode(UInt8($0)) }
+        let fp8Max = q.format.maxFinite
+        let columns = grouping.columns
+        let tokenMajor = source.shape.count == 2
+        // Rows to measure: a 2-D tensor's grouped rows; every (g, k) row of a weight.
+        let rowCount = tokenMajor ? offsets.covered : grouping.rows
+        var rowAcc = [ErrorAccumulator](repeating: ErrorAccumulator(), count: rowCount)
+        rowAcc.withUnsafeMutableBufferPointer { out in
+            let writes = DisjointWrites(out)
+            source.bits.withUnsafeBufferPointer { sb in
+                q.codes.withUnsafeBufferPointer { cb in
+                    let (src, codes) = (SharedReads(sb), SharedReads(cb))
+                    forEachChunkConcurrently(count: rowCount, chunk: max(1, 65536 / max(columns, 1))) { range in
+                        for r in range {
+                            var acc = ErrorAccumulator()
+                            for c in 0..<columns {
+                                let i = r * columns + c
+                                let x = Double(Float(bitPattern: UInt32(src.buffer[i]) << 16))
+                                let scale = q.scales[grouping.rowBase[r] + c * grouping.columnStride]
+                                let v = table[Int(codes.buffer[i])]
+                                let actual = v * Double(1 / scale)
+                                acc.add(ideal: x, actual: actual, saturated: abs(v) == fp8Max && abs(x) * Double(scale) > fp8Max)
+                            }
+                            writes.buffer[r] = acc
+                        }
+                    }
+                }
+            }
+        }
+        var builder = TensorErrorsBuilder(name: name, groups: groups, ulp: false)
+        if tokenMajor {
+            for g in 0..<groups { for r in offsets.rows(of: g) { builder.addRow(r, group: g, rowAcc[r]) } }
+        } else {
+            let kRows = source.shape[1]
+            for r in 0..<rowCount { builder.add(group: r / max(kRows, 1), rowAcc[r]) }
+        }
+        return builder.finish()
+    }
+}
