@@ -8,7 +8,8 @@ public enum MismatchCause {
     /// The product x * scale was NaN (a NaN input, or +-Inf times a zero scale) and the producer
     /// wrote +max: its clamp dropped the NaN. Measured in torchao 0.18's fused Triton kernels on
     /// the H100 (fixtures/peers): `tl.clamp` returns +fp8_max for NaN, even for -NaN and -Inf.
-    public static let nanClampedToMax = "NaN clamped to +max (the clamp drops NaN, as Triton's tl.clamp does)"
+    /// A refinement of `saturationVsNaN`, which it starts with.
+    public static let nanClampedToMax = saturationVsNaN + ": the NaN product was clamped to +max (as Triton's tl.clamp does)"
     public static let nanByteSign = "NaN byte sign"
     public static let groupBoundary = "block straddles group boundary"
     public static let scaleRounding = "scale rounding (fp32 vs fp64)"

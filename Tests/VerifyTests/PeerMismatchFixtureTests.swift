@@ -15,7 +15,7 @@ import Verify
         #expect(!report.agrees)
         let d = try #require(report.producers["peer-gpu"]?.datasets)
         #expect(d["a_fp8"]?.mismatches == 1 && d["a_fp8"]?.firstMismatch?.cause == MismatchCause.nanByteSign)
-        #expect(d["grad_out_fp8"]?.mismatches == 1 && d["grad_out_fp8"]?.firstMismatch?.cause == MismatchCause.saturationVsNaN)
+        #expect(d["grad_out_fp8"]?.mismatches == 1 && d["grad_out_fp8"]?.firstMismatch?.cause?.hasPrefix(MismatchCause.saturationVsNaN) == true)
         #expect(d["b_scale"]?.firstMismatch?.cause == MismatchCause.pow2Rounding)
         #expect(d["out"]?.mismatches == 1 && d["out"]?.firstMismatch?.index == 0)
         #expect(d["a_scale"]?.mismatches == 0)

@@ -62,7 +62,7 @@ import Verify
         #expect(sign.mismatches == 1 && sign.firstMismatch?.cause == MismatchCause.nanByteSign)
         #expect(sign.firstMismatch?.index == nanAt)
         let sat = try #require(report.producers["sat"]?.datasets["a_fp8"])
-        #expect(sat.firstMismatch?.cause == MismatchCause.saturationVsNaN)
+        #expect(sat.firstMismatch?.cause?.hasPrefix(MismatchCause.saturationVsNaN) == true)
         let st = try #require(report.producers["straddle"]?.datasets["a_wgrad_fp8"])
         #expect(st.firstMismatch?.cause == MismatchCause.groupBoundary, "\(String(describing: st.firstMismatch))")
         #expect(st.firstMismatch?.group == g && st.firstMismatch?.row == row)
