@@ -1,10 +1,12 @@
 import FP8
 
-/// Command-line spellings of formats, policies and rounding rules.
-typealias FP8FormatChoice = FP8Format
-
-extension FP8Format {
-    static var names: String { FP8Format.all.map(\.name).joined(separator: ", ") }
+/// Command-line spellings of formats, policies, source types and rounding rules; each parser
+/// throws an InputError (exit status 2) that lists the known spellings.
+func parseFormat(_ name: String) throws -> FP8Format {
+    guard let f = FP8Format(named: name) else {
+        throw InputError("unknown format '\(name)' (known: \(FP8Format.all.map(\.name).joined(separator: ", ")))")
+    }
+    return f
 }
 
 func parsePolicy(_ name: String) throws -> ConversionPolicy {

@@ -28,11 +28,3 @@ func printError(_ line: String) {
 func writeStandardError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
 }
-
-/// Parses the common --format / --policy option values, or throws an InputError naming them.
-func parseFormat(_ name: String) throws -> FP8FormatChoice {
-    guard let f = FP8FormatChoice(named: name) else {
-        throw InputError("unknown format '\(name)' (known: \(FP8FormatChoice.names))")
-    }
-    return f
-}
