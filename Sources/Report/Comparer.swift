@@ -18,6 +18,11 @@ public struct Comparer {
     /// Measure at most this many rows per group of `out` and `grad_a` (tokens, evenly spaced)
     /// and this many output rows k per expert of `grad_b`; nil measures everything.
     public var sampleRows: Int?
+    /// With `sampleRows` nil: sample `automaticSampleRows` rows when M*K*N exceeds
+    /// `automaticThreshold` (the DeepSeek-V3-16B shape does: 2.8e11), else measure everything.
+    public var automaticSampling = false
+    public static let automaticThreshold = 1 << 36
+    public static let automaticSampleRows = 512
     /// Whether to run the GEMMs at all.
     public var gemm = true
     /// Called with a line of progress (a step and what it is doing).
@@ -68,6 +73,12 @@ public struct Comparer {
             results.append(RecipeErrors(label: named.label, recipe: named.recipe.description, tensors: tensors, notes: []))
         }
         var sampling: String?
+        var sampleRows = self.sampleRows
+        var automatic = false
+        if sampleRows == nil && automaticSampling && m * k * n > Self.automaticThreshold {
+            sampleRows = Self.automaticSampleRows
+            automatic = true
+        }
         if gemm {
             for kind in GEMMKind.allCases {
                 let (l, r) = kind.operands
@@ -87,6 +98,7 @@ public struct Comparer {
                     let selected = kind == .gradB ? Self.sample(0..<k, sampleRows) : Self.sample(rows, sampleRows)
                     if selected.count < (kind == .gradB ? k : rows.count) {
                         sampling = "GEMM outputs sampled: at most \(sampleRows!) evenly spaced rows per group (tokens of out and grad_a, rows k of grad_b); quantized operands measured in full"
+                            + (automatic ? " (automatic above M*K*N = 2^36; --sample-rows all measures every element)" : "")
                     }
                     progress("\(kind.rawValue): group \(group + 1)/\(g) (\(rows.count) rows\(selected.count < (kind == .gradB ? k : rows.count) ? ", \(selected.count) sampled" : "")): fp64 ideal")
                     let ideal = IdealGEMM.block(kind, inputs, group: group, rows: rows, selected: selected)

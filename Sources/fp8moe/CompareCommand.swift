@@ -33,8 +33,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Reference GEMM mode for the recipes' outputs: exact, or fp32 (BLAS, faster; not the exact reference).")
     var gemmMode: String = "exact"
 
-    @Option(help: "Measure at most N evenly spaced rows per group of the GEMM outputs (tokens of out / grad_a, rows k of grad_b).")
-    var sampleRows: Int?
+    @Option(help: "Measure at most N evenly spaced rows per group of the GEMM outputs (tokens of out / grad_a, rows k of grad_b), or 'all'. Default: all, except above M*K*N = 2^36 (DeepSeek-V3-16B), where 512 (said so in the output).")
+    var sampleRows: String?
 
     @Flag(help: "Quantization error only: no GEMMs.")
     var noGemm = false
@@ -48,10 +48,15 @@ struct CompareCommand: ParsableCommand {
                 do { return try NamedRecipe(parsing: text) } catch { throw InputError("\(error)") }
             }
             guard let mode = GEMMMode(rawValue: gemmMode) else { throw InputError("unknown --gemm-mode '\(gemmMode)' (known: exact, fp32)") }
-            if let sampleRows, sampleRows < 1 { throw InputError("--sample-rows must be at least 1") }
             var comparer = Comparer(recipes: named)
             comparer.gemmMode = mode
-            comparer.sampleRows = sampleRows
+            switch sampleRows {
+            case nil: comparer.automaticSampling = true
+            case "all": break
+            case let text?:
+                guard let n = Int(text), n >= 1 else { throw InputError("--sample-rows must be a positive integer or 'all'") }
+                comparer.sampleRows = n
+            }
             comparer.gemm = !noGemm
             let start = Date()
             if !quiet {

@@ -1,0 +1,77 @@
+import Fixtures
+import Foundation
+import Metrics
+import Recipes
+import Verify
+
+/// Everything the report shows about one fixture.
+public struct FixtureReport: Encodable, Sendable {
+    public var file: String
+    /// `agree`, `mismatch` or `invalid`.
+    public var verdict: String
+    /// Why the fixture is invalid (verify's exit-2 message).
+    public var invalid: String?
+    public var verify: VerifyReport?
+    /// Recipes side by side against the fp64 ideal (`fp8moe compare`), when the fixture has
+    /// `a`, `b` and `offsets`.
+    public var comparison: Comparison?
+    public var comparisonSkipped: String?
+    /// Producer -> GEMM output -> bf16 ULP histogram against the exact reference E.
+    public var producerUlp: [String: [String: ULPHistogram]]
+
+    public var name: String { URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent }
+}
+
+/// Builds `FixtureReport`s: verify, the producers' GEMM error histograms, and compare under the
+/// fixture's own rowwise and tensorwise recipes (format and cast policy as its producers
+/// declare them; the presets otherwise).
+public struct ReportBuilder {
+    public var sampleRows: Int?
+    public var progress: (String) -> Void = { _ in }
+    public init() {}
+
+    public func build(_ path: String) -> FixtureReport {
+        progress("\(path): verify")
+        var r = FixtureReport(file: path, verdict: "invalid", producerUlp: [:])
+        let verify: VerifyReport
+        do { verify = try Verifier.verify(path: path) } catch {
+            r.invalid = error.description
+            return r
+        }
+        r.verify = verify
+        r.verdict = verify.status
+        do {
+            let file = try HDF5File(reading: path)
+            let inputs = try FixtureInputs.read(file)
+            file.close()
+            progress("\(path): producers' GEMM outputs against the exact reference")
+            r.producerUlp = try ProducerGEMMErrors.histograms(path: path, inputs: inputs, verify: verify)
+            guard inputs.a != nil, inputs.b != nil, inputs.offsets != nil else {
+                r.comparisonSkipped = "compare needs /inputs/a, /inputs/b and /inputs/offsets"
+                return r
+            }
+            progress("\(path): compare")
+            var comparer = Comparer(recipes: Self.recipes(verify))
+            comparer.sampleRows = sampleRows
+            r.comparison = try comparer.compare(inputs, file: path)
+        } catch {
+            r.comparisonSkipped = "\(error)"
+        }
+        return r
+    }
+
+    /// rowwise and tensorwise, each from the first producer (by name, `reference-*` first) that
+    /// declares that recipe, else the preset.
+    static func recipes(_ verify: VerifyReport) -> [NamedRecipe] {
+        let names = verify.producers.keys.sorted { ($0.hasPrefix("reference-") ? 0 : 1, $0) < ($1.hasPrefix("reference-") ? 0 : 1, $1) }
+        return Recipe.Kind.allCases.map { kind in
+            for n in names {
+                let attrs = verify.producers[n]!.attributes
+                guard (attrs["recipe"] ?? "rowwise") == kind.rawValue, let recipe = try? Recipe(attributes: attrs) else { continue }
+                let label = recipe.format == .e4m3fn ? kind.rawValue : "\(kind.rawValue) \(recipe.format.name)"
+                return NamedRecipe(label: label, recipe: recipe)
+            }
+            return NamedRecipe(label: kind.rawValue, recipe: .preset(kind))
+        }
+    }
+}
