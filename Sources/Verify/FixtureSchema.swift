@@ -4,6 +4,7 @@ public enum FixtureSchema {
     public static let version = 1
     public static let bf16DType = "bfloat16"
 
+    public static let inputs = "/inputs"
     public static let a = "/inputs/a"
     public static let b = "/inputs/b"
     public static let offsets = "/inputs/offsets"

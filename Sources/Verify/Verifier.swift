@@ -16,6 +16,7 @@ public enum Verifier {
         let file = try wrap { () throws(FixtureError) in try HDF5File(reading: path) }
         defer { file.close() }
         try FixtureValidation.checkRoot(file)
+        try FixtureValidation.checkInputsGroup(file)
         let inputs = try FixtureInputs.read(file)
         let plans = try FixtureValidation.producers(file, inputs, only: only)
         let reference = ReferenceQuantization(inputs: inputs)

@@ -48,6 +48,17 @@ enum FixtureValidation {
         }
     }
 
+    /// `/inputs` must be a group: each input in it is optional (SPEC section 5), the group is not
+    /// (without it nothing in the file can be recomputed, and every result would pass as skipped).
+    static func checkInputsGroup(_ file: HDF5File) throws(InvalidFixture) {
+        let kind = try wrap { () throws(FixtureError) in try file.objectKind(at: FixtureSchema.inputs) }
+        guard kind == .group else {
+            throw InvalidFixture(file: file.path, path: FixtureSchema.inputs, problem: kind == nil
+                ? "missing group (a fixture keeps its inputs a, b, offsets, grad_out here; each is optional, the group is not)"
+                : "expected a group, found a \(kind!)")
+        }
+    }
+
     /// Every producer group under /results (or those named), validated and loaded.
     static func producers(_ file: HDF5File, _ inputs: FixtureInputs, only: [String]) throws(InvalidFixture) -> [ProducerPlan] {
         let results = FixtureSchema.results
