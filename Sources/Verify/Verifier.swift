@@ -42,18 +42,28 @@ public enum Verifier {
         return report
     }
 
+    /// The reference quantization of `op` under the dataset's declared recipe and reduction,
+    /// with its source tensor and scale grouping; nil (and `report.skipped` set) when an input it
+    /// needs is absent.
+    static func recompute(_ d: DatasetPlan, _ op: Operand, _ reference: ReferenceQuantization,
+                          into report: inout DatasetReport) throws(GroupingError)
+        -> (Reduction, BF16Tensor, QuantizedTensor, ScaleGrouping)? {
+        let red = d.reduction!
+        if let why = reference.missing(op, reduction: red) { report.skipped = why; return nil }
+        let source = reference.inputs.source(of: op)!
+        let q = try reference.quantize(op, recipe: d.recipe, reduction: red)
+        let grouping = try ScaleGrouping(reduction: red, shape: source.shape, transposedWeight: op.isTransposedWeight,
+                                         offsets: reference.inputs.offsets.map { GroupOffsets($0) })
+        return (red, source, q, grouping)
+    }
+
     // MARK: - Payloads
 
     static func checkPayload(_ d: DatasetPlan, _ op: Operand, _ p: ProducerPlan,
                              _ reference: ReferenceQuantization) throws(GroupingError) -> DatasetReport {
         var r = DatasetReport(kind: "payload")
-        let red = d.reduction!
-        r.judgedUnder = "\(d.recipe) reduction=\(red.rawValue)"
-        if let why = reference.missing(op, reduction: red) { r.skipped = why; return r }
-        let source = reference.inputs.source(of: op)!
-        let q = try reference.quantize(op, recipe: d.recipe, reduction: red)
-        let grouping = try ScaleGrouping(reduction: red, shape: source.shape, transposedWeight: op.isTransposedWeight,
-                                         offsets: reference.inputs.offsets.map { GroupOffsets($0) })
+        r.judgedUnder = "\(d.recipe) reduction=\(d.reduction!.rawValue)"
+        guard let (red, source, q, grouping) = try recompute(d, op, reference, into: &r) else { return r }
         let producerScales = p.plan(.scale(op)).map(\.scales).flatMap { $0.count == q.scales.count ? $0 : nil }
         var maxUlp: Double?
         for row in 0..<grouping.rows where grouping.rowBase[row] >= 0 {
@@ -110,13 +120,8 @@ public enum Verifier {
 
     static func checkScale(_ d: DatasetPlan, _ op: Operand, _ reference: ReferenceQuantization) throws(GroupingError) -> DatasetReport {
         var r = DatasetReport(kind: "scale")
-        let red = d.reduction!
-        r.judgedUnder = "\(d.recipe) reduction=\(red.rawValue)"
-        if let why = reference.missing(op, reduction: red) { r.skipped = why; return r }
-        let source = reference.inputs.source(of: op)!
-        let q = try reference.quantize(op, recipe: d.recipe, reduction: red)
-        let grouping = try ScaleGrouping(reduction: red, shape: source.shape, transposedWeight: op.isTransposedWeight,
-                                         offsets: reference.inputs.offsets.map { GroupOffsets($0) })
+        r.judgedUnder = "\(d.recipe) reduction=\(d.reduction!.rawValue)"
+        guard let (red, source, q, grouping) = try recompute(d, op, reference, into: &r) else { return r }
         var maxUlp: Double?
         for i in 0..<q.scales.count {
             r.elements += 1
