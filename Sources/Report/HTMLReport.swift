@@ -83,7 +83,11 @@ public enum HTMLReport {
             let shown = all.filter { $0.value.kind == "gemm" || $0.value.mismatches > 0 || $0.value.skipped != nil }
             let exact = all.filter { !($0.value.kind == "gemm" || $0.value.mismatches > 0 || $0.value.skipped != nil) }
             let rowCount = shown.count + (exact.isEmpty ? 0 : 1)
-            let head = "<td class=\"l\" rowspan=\"\(rowCount)\"><b>\(SVG.esc(p))</b><br><span class=\"muted\">\(SVG.esc(pr.attributes["device"] ?? ""))</span></td>"
+            let head = "<td class=\"l\" rowspan=\"\(max(rowCount, 1))\"><b>\(SVG.esc(p))</b><br><span class=\"muted\">\(SVG.esc(pr.attributes["device"] ?? ""))</span></td>"
+            if rowCount == 0 {
+                let why = pr.attributes["skipped"].map { "skipped by the producer: \($0)" } ?? "no result datasets"
+                h += "<tr>\(head)<td class=\"l muted\" colspan=\"8\">\(SVG.esc(why))</td></tr>"
+            }
             if !exact.isEmpty {
                 let elements = exact.map(\.value.elements).reduce(0, +)
                 h += "<tr>\(head)<td class=\"l\" colspan=\"2\"><span class=\"ok\">\(exact.count) \(exact.count == 1 ? "dataset" : "datasets") bit-exact</span></td>"

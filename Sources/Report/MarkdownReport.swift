@@ -19,6 +19,9 @@ public enum MarkdownReport {
                 out += "| producer | dataset | status | mismatches / elements | max ulp | accum bits | first mismatch | expected -> actual | cause |\n"
                 out += "|---|---|---|---:|---:|---:|---|---|---|\n"
                 for (p, pr) in v.producers.sorted(by: { $0.key < $1.key }) {
+                    if pr.datasets.isEmpty {
+                        out += "| \(p) | | | | | | \(pr.attributes["skipped"].map { "skipped by the producer: \($0)" } ?? "no result datasets") | | |\n"
+                    }
                     for (d, s) in pr.datasets.sorted(by: { $0.key < $1.key }) {
                         if let skipped = s.skipped { out += "| \(p) | `\(d)` | skipped | | | | \(skipped) | | |\n"; continue }
                         out += "| \(p) | `\(d)` | \(s.mismatches == 0 ? "ok" : "**MISMATCH**") | \(s.mismatches) / \(s.elements) |"

@@ -18,8 +18,8 @@ enum SVG {
         let mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
         var t = (lo / step).rounded(.down) * step
-        var out: [Double] = []
-        while t <= hi + step * 1e-9 { out.append(t); t += step }
+        var out: [Double] = [t]
+        while t < hi - step * 1e-9 { t += step; out.append(t) }  // the last tick is >= hi
         return out
     }
 

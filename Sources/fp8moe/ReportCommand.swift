@@ -54,7 +54,7 @@ struct ReportCommand: ParsableCommand {
                 throw InputError("cannot write \(out): \(error.localizedDescription)")
             }
             for r in reports { print("\(r.file): \(r.verdict)") }
-            print("wrote \(out)/index.html, report.md, summary.json")
+            print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path), report.md, summary.json")
             status = reports.allSatisfy { $0.verdict == "agree" } ? 0 : 1
         }
         if status != 0 { throw ExitCode(status) }
