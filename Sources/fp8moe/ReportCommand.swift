@@ -17,7 +17,7 @@ struct ReportCommand: ParsableCommand {
             Exit status 0 when every fixture agrees, 1 when one has a mismatch or is invalid.
             """)
 
-    @Argument(help: "Fixtures (HDF5).")
+    @Argument(help: "Fixtures (HDF5), or verify JSON summaries (*.json) of fixtures judged elsewhere.")
     var fixtures: [String]
 
     @Option(help: "Output directory (created).")
@@ -42,7 +42,7 @@ struct ReportCommand: ParsableCommand {
             if !quiet {
                 builder.progress = { writeStandardError(String(format: "[report %6.1fs] ", Date().timeIntervalSince(start)) + $0 + "\n") }
             }
-            let reports = fixtures.map { builder.build($0) }
+            let reports = fixtures.map { $0.hasSuffix(".json") ? builder.build(verifySummary: $0) : builder.build($0) }
             let generated = "Made by: fp8moe report \(fixtures.joined(separator: " ")) --out \(out)"
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
