@@ -39,6 +39,7 @@ done
 echo "== report (index.html, report.md, summary.json) over every committed fixture"
 # Exit 1 is expected: the planted defects and torchao's NaN clamp are mismatches by design.
 "$bin" report fixtures/reference/*.h5 fixtures/peers/*.h5 fixtures/hip/*.h5 fixtures/verify-cases/*.h5 \
+    reports/fullscale/fullscale-verify.json \
     --out "$out/report" --quiet || true
 [ -s "$out/report/index.html" ] || { echo "no report written"; status=1; }
 echo "reports written to $out/ (open $out/report/index.html)"
