@@ -1,3 +1,5 @@
+import FP8
+
 /// Exact integer dot products of two fp8 matrices: `D = X @ Y` over the integer-scaled codes
 /// (`IntegerCodes`), and `S = |X| @ |Y|`.
 ///
@@ -12,7 +14,7 @@
 /// Elements whose row of X or column of Y holds a NaN or Inf code are not integers: they are
 /// flagged in `special` and their value is the plain Double dot product of the decoded values
 /// (NaN or +-Inf).
-struct ExactDot {
+struct ExactDot: Sendable {
     var dots: [Int128]
     var absSums: [Double]
     /// For elements touched by NaN / Inf codes: index -> the non-finite dot product.
@@ -21,27 +23,47 @@ struct ExactDot {
     init(x: MatrixView, xCodes: IntegerCodes, y: MatrixView, yCodes: IntegerCodes) {
         let (p, r, q) = (x.rows, x.columns, y.columns)
         precondition(y.rows == r, "inner dimensions differ")
-        var xi = [Double](repeating: 0, count: p * r)
-        var yi = [Double](repeating: 0, count: r * q)
+        var xi = [Double](repeating: 0, count: p * r), xa = xi
+        var yi = [Double](repeating: 0, count: r * q), ya = yi
         var rowSpecial = [Bool](repeating: false, count: p)
         var columnSpecial = [Bool](repeating: false, count: q)
-        for i in 0..<p {
-            for k in 0..<r {
-                let c = Int(x[i, k])
-                xi[i * r + k] = xCodes.integer[c]
-                if xCodes.isSpecial[c] { rowSpecial[i] = true }
+        // Integer codes and their magnitudes, on every core: X by rows, Y by columns (so that
+        // each task owns its rowSpecial / columnSpecial entries).
+        xi.withUnsafeMutableBufferPointer { xiBuffer in xa.withUnsafeMutableBufferPointer { xaBuffer in
+            rowSpecial.withUnsafeMutableBufferPointer { specialBuffer in
+                let (values, magnitudes, special) = (DisjointWrites(xiBuffer), DisjointWrites(xaBuffer), DisjointWrites(specialBuffer))
+                forEachChunkConcurrently(count: p, chunk: max(1, 16384 / max(r, 1))) { rows in
+                    for i in rows {
+                        for k in 0..<r {
+                            let c = Int(x[i, k])
+                            let v = xCodes.integer[c]
+                            values.buffer[i * r + k] = v
+                            magnitudes.buffer[i * r + k] = abs(v)
+                            if xCodes.isSpecial[c] { special.buffer[i] = true }
+                        }
+                    }
+                }
             }
-        }
-        for k in 0..<r {
-            for j in 0..<q {
-                let c = Int(y[k, j])
-                yi[k * q + j] = yCodes.integer[c]
-                if yCodes.isSpecial[c] { columnSpecial[j] = true }
+        } }
+        yi.withUnsafeMutableBufferPointer { yiBuffer in ya.withUnsafeMutableBufferPointer { yaBuffer in
+            columnSpecial.withUnsafeMutableBufferPointer { specialBuffer in
+                let (values, magnitudes, special) = (DisjointWrites(yiBuffer), DisjointWrites(yaBuffer), DisjointWrites(specialBuffer))
+                forEachChunkConcurrently(count: q, chunk: max(16, 16384 / max(r, 1))) { columns in
+                    for k in 0..<r {
+                        for j in columns {
+                            let c = Int(y[k, j])
+                            let v = yCodes.integer[c]
+                            values.buffer[k * q + j] = v
+                            magnitudes.buffer[k * q + j] = abs(v)
+                            if yCodes.isSpecial[c] { special.buffer[j] = true }
+                        }
+                    }
+                }
             }
-        }
+        } }
         let productBits = xCodes.magnitudeBits + yCodes.magnitudeBits
         let exactInDouble = Self.fits(terms: r, bits: productBits)
-        absSums = BLAS.dgemm(xi.map(abs), yi.map(abs), m: p, n: q, k: r)
+        absSums = BLAS.dgemm(xa, ya, m: p, n: q, k: r)
         if exactInDouble {
             dots = BLAS.dgemm(xi, yi, m: p, n: q, k: r).map { Int128($0) }
         } else {

@@ -88,19 +88,30 @@ public struct GroupedGEMM: Sendable {
             let dot = ExactDot(x: x, xCodes: xc, y: y, yCodes: yc)
             let shift = xc.exponentShift + yc.exponentShift
             let unit = Double(sign: .plus, exponent: -shift, significand: 1)
-            for i in 0..<p {
-                for j in 0..<q {
-                    let e = i * q + j
-                    let (rx, ry) = (xr[i], yr[j])
-                    if let s = dot.special[e] {
-                        value[e] = s * Double(rx) * Double(ry)
-                    } else {
-                        value[e] = ExactEpilogue.value(dot: dot.dots[e], rx: rx, ry: ry, shift: shift)
+            let hasSpecial = !dot.special.isEmpty
+            // The epilogue, element by element, on every core (rows split into chunks).
+            bits.withUnsafeMutableBufferPointer { b in value.withUnsafeMutableBufferPointer { v in
+                absSum.withUnsafeMutableBufferPointer { a in
+                    let (bitsOut, valueOut, absOut) = (DisjointWrites(b), DisjointWrites(v), DisjointWrites(a))
+                    forEachChunkConcurrently(count: p, chunk: max(1, 8192 / max(q, 1))) { rows in
+                        for i in rows {
+                            for j in 0..<q {
+                                let e = i * q + j
+                                let (rx, ry) = (xr[i], yr[j])
+                                let ve: Double
+                                if hasSpecial, let s = dot.special[e] {
+                                    ve = s * Double(rx) * Double(ry)
+                                } else {
+                                    ve = ExactEpilogue.value(dot: dot.dots[e], rx: rx, ry: ry, shift: shift)
+                                }
+                                valueOut.buffer[e] = ve
+                                bitsOut.buffer[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(ve))
+                                absOut.buffer[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry))
+                            }
+                        }
                     }
-                    bits[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(value[e]))
-                    absSum[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry))
                 }
-            }
+            } }
         case .fp32:
             var xf = [Float](repeating: 0, count: p * x.columns)
             var yf = [Float](repeating: 0, count: y.rows * q)

@@ -12,8 +12,14 @@ public enum Amax {
     public static let bf16Max: Double = BinaryFormat.bf16.decode(0x7F7F)
 
     /// The amax of every scale of `grouping`, over the bf16 bit patterns `bits` (row-major).
-    public static func compute(_ bits: [UInt16], grouping: ScaleGrouping, policy: AmaxNaNPolicy) -> [Double] {
+    ///
+    /// Reductions with one scale per row (`columnStride == 0`: tensorwise, per expert, per group,
+    /// 2-D rowwise) take each row's max over its contiguous slice, then merge the rows of each
+    /// set; with `concurrently` the rows are spread over every core. The result is the same.
+    public static func compute(_ bits: [UInt16], grouping: ScaleGrouping, policy: AmaxNaNPolicy,
+                               concurrently: Bool = false) -> [Double] {
         precondition(bits.count == grouping.rows * grouping.columns, "values do not fill the tensor")
+        if grouping.columnStride == 0 { return byRows(bits, grouping: grouping, policy: policy, concurrently: concurrently) }
         var amax = [Double](repeating: 0, count: grouping.scaleCount)
         var hasNaN = [Bool](repeating: false, count: grouping.scaleCount)
         // Magnitudes of bf16 values order like their bit patterns without the sign: compare
@@ -41,5 +47,50 @@ public enum Amax {
             amax[i] = hasNaN[i] ? .nan : BinaryFormat.bf16.decode(UInt32(best[i]))
         }
         return amax
+    }
+
+    /// `compute` for reductions with one scale per row.
+    static func byRows(_ bits: [UInt16], grouping: ScaleGrouping, policy: AmaxNaNPolicy, concurrently: Bool) -> [Double] {
+        let (rows, columns) = (grouping.rows, grouping.columns)
+        let infinity: UInt16 = policy == .nanToNum ? 0x7F7F : 0x7F80
+        let propagate = policy == .propagate
+        // Per row: the largest magnitude, or 0xFFFF when a NaN poisons it (propagate).
+        var rowBest = [UInt16](repeating: 0, count: rows)
+        bits.withUnsafeBufferPointer { x in
+            rowBest.withUnsafeMutableBufferPointer { out in
+                let reads = SharedReads(x)
+                let writes = DisjointWrites(out)
+                forEachChunk(count: rows, chunk: max(1, 65536 / max(columns, 1)), concurrently: concurrently) { range in
+                    for r in range where grouping.rowBase[r] >= 0 {
+                        writes.buffer[r] = rowMax(reads.slice(r * columns..<(r + 1) * columns),
+                                                  infinity: infinity, propagateNaN: propagate)
+                    }
+                }
+            }
+        }
+        var best = [UInt16](repeating: 0, count: grouping.scaleCount)
+        var hasNaN = [Bool](repeating: false, count: grouping.scaleCount)
+        for r in 0..<rows {
+            let base = grouping.rowBase[r]
+            if base < 0 { continue }
+            if rowBest[r] == 0xFFFF { hasNaN[base] = true } else if rowBest[r] > best[base] { best[base] = rowBest[r] }
+        }
+        return (0..<best.count).map { hasNaN[$0] ? .nan : BinaryFormat.bf16.decode(UInt32(best[$0])) }
+    }
+
+    /// The largest bf16 magnitude of `x` (NaN counts as 0, infinity as `infinity`), or 0xFFFF
+    /// when `propagateNaN` and `x` holds a NaN. Branch-free, so that it vectorizes.
+    @inline(__always)
+    static func rowMax(_ x: UnsafeBufferPointer<UInt16>, infinity: UInt16, propagateNaN: Bool) -> UInt16 {
+        var best: UInt16 = 0
+        var nan: UInt16 = 0
+        for i in 0..<x.count {
+            let m = x[i] & 0x7FFF
+            let isNaN: UInt16 = m > 0x7F80 ? 1 : 0
+            nan |= isNaN
+            let v = isNaN != 0 ? 0 : (m == 0x7F80 ? infinity : m)
+            best = max(best, v)
+        }
+        return propagateNaN && nan != 0 ? 0xFFFF : best
     }
 }

@@ -15,26 +15,34 @@ public struct Quantizer: Sendable {
     }
 
     /// The scales of every set of `grouping` (amax then scale arithmetic).
-    public func scales(_ bits: [UInt16], grouping: ScaleGrouping) -> [Float] {
-        Amax.compute(bits, grouping: grouping, policy: recipe.amaxNaN)
+    public func scales(_ bits: [UInt16], grouping: ScaleGrouping, concurrently: Bool = true) -> [Float] {
+        Amax.compute(bits, grouping: grouping, policy: recipe.amaxNaN, concurrently: concurrently)
             .map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }
     }
 
     /// Quantizes `bits` (bf16, row-major, `shape`) with the given reduction.
+    /// `concurrently: false` keeps all the work on the calling thread (the result is the same).
     public func quantize(_ bits: [UInt16], shape: [Int], reduction: Reduction,
-                         transposedWeight: Bool = false, offsets: GroupOffsets? = nil)
+                         transposedWeight: Bool = false, offsets: GroupOffsets? = nil, concurrently: Bool = true)
         throws(GroupingError) -> QuantizedTensor
     {
         let grouping = try ScaleGrouping(reduction: reduction, shape: shape,
                                          transposedWeight: transposedWeight, offsets: offsets)
-        let scales = self.scales(bits, grouping: grouping)
-        let codes = apply(bits, grouping: grouping, scales: scales)
+        let scales = self.scales(bits, grouping: grouping, concurrently: concurrently)
+        let codes = apply(bits, grouping: grouping, scales: scales, concurrently: concurrently)
         return QuantizedTensor(codes: codes, shape: shape, scales: scales,
                                scaleShape: grouping.scaleShape, format: recipe.format)
     }
 
     /// The apply and cast steps with given scales.
-    public func apply(_ bits: [UInt16], grouping: ScaleGrouping, scales: [Float]) -> [UInt8] {
+    ///
+    /// When every row has one scale (`columnStride == 0`) and each scale covers at least 4 x 64 Ki
+    /// elements on average, the codes come from one 64 Ki table per scale, filled by
+    /// `code(bf16Bits:scale:)` for every bf16 pattern: one lookup per element, the same codes.
+    public func apply(_ bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool = true) -> [UInt8] {
+        if grouping.columnStride == 0 && bits.count >= scales.count << 18 {
+            return applyByTable(bits, grouping: grouping, scales: scales, concurrently: concurrently)
+        }
         var codes = [UInt8](repeating: 0, count: bits.count)
         let fp8Max = Float(recipe.fp8Max)
         let nan = recipe.nanArithmetic
@@ -44,7 +52,7 @@ public struct Quantizer: Sendable {
             bits.withUnsafeBufferPointer { x in
                 let reads = SharedReads(x)
                 let rows = max(1, 4096 / max(columns, 1))
-                forEachChunkConcurrently(count: grouping.rows, chunk: rows) { range in
+                forEachChunk(count: grouping.rows, chunk: rows, concurrently: concurrently) { range in
                     let src = reads.buffer
                     let dst = writes.buffer
                     for r in range {
@@ -64,10 +72,52 @@ public struct Quantizer: Sendable {
         return codes
     }
 
+    /// `apply` through one table per scale (one scale per row).
+    func applyByTable(_ bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool) -> [UInt8] {
+        var tables = [UInt8](repeating: 0, count: scales.count << 16)
+        tables.withUnsafeMutableBufferPointer { t in
+            let writes = DisjointWrites(t)
+            forEachChunk(count: t.count, chunk: 1 << 14, concurrently: concurrently) { range in
+                let dst = writes.buffer
+                for i in range { dst[i] = code(bf16Bits: UInt16(truncatingIfNeeded: i), scale: scales[i >> 16]) }
+            }
+        }
+        let columns = grouping.columns
+        // Every element is written below (0 in rows outside every group), so the array is not
+        // zeroed first, and its pages are first touched by the thread that fills them.
+        return [UInt8](unsafeUninitializedCapacity: bits.count) { out, initialized in
+            let writes = DisjointWrites(out)
+            bits.withUnsafeBufferPointer { x in
+                tables.withUnsafeBufferPointer { t in
+                    let reads = SharedReads(x)
+                    let lookups = SharedReads(t)
+                    forEachChunk(count: grouping.rows, chunk: max(1, 65536 / max(columns, 1)), concurrently: concurrently) { range in
+                        let (src, dst) = (reads.buffer, writes.buffer)
+                        for r in range {
+                            let base = grouping.rowBase[r]
+                            if base < 0 {
+                                for i in r * columns..<(r + 1) * columns { dst[i] = 0 }
+                                continue
+                            }
+                            let table = lookups.slice(base << 16..<(base + 1) << 16)
+                            for i in r * columns..<(r + 1) * columns { dst[i] = table[Int(src[i])] }
+                        }
+                    }
+                }
+            }
+            initialized = bits.count
+        }
+    }
+
     /// Quantizes one element with a given scale (the reference of a single code).
     public func code(bf16Bits: UInt16, scale: Float) -> UInt8 {
         let x = Float(bitPattern: UInt32(bf16Bits) << 16)
         let y = ScaleApplication.apply(x, scale: scale, fp8Max: Float(recipe.fp8Max), nan: recipe.nanArithmetic)
         return converter.convert(f32Bits: y.bitPattern)
     }
+}
+
+/// `forEachChunkConcurrently`, or one call over the whole range on the calling thread.
+func forEachChunk(count: Int, chunk: Int, concurrently: Bool, _ body: @Sendable (Range<Int>) -> Void) {
+    if concurrently { forEachChunkConcurrently(count: count, chunk: chunk, body) } else if count > 0 { body(0..<count) }
 }

@@ -6,7 +6,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Throughput benchmarks, each beside a peer run in the same command.",
-        subcommands: [BenchConvertCommand.self])
+        subcommands: [BenchConvertCommand.self, BenchGEMMCommand.self, BenchQuantizeCommand.self])
 }
 
 /// Conversion throughput of the fast path against ml_dtypes' numpy cast, run side by side.
