@@ -1,4 +1,7 @@
 import FP8
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Quantizes bf16 tensors under a recipe: amax -> scale -> multiply -> clamp -> cast
 /// (SPEC section 3). This is the reference the fixtures' quantized payloads are judged by.
@@ -86,6 +89,7 @@ public struct Quantizer: Sendable {
         // Every element is written below (0 in rows outside every group), so the array is not
         // zeroed first, and its pages are first touched by the thread that fills them.
         return [UInt8](unsafeUninitializedCapacity: bits.count) { out, initialized in
+            adviseHugePages(UnsafeMutableRawBufferPointer(out))
             let writes = DisjointWrites(out)
             bits.withUnsafeBufferPointer { x in
                 tables.withUnsafeBufferPointer { t in
@@ -120,4 +124,19 @@ public struct Quantizer: Sendable {
 /// `forEachChunkConcurrently`, or one call over the whole range on the calling thread.
 func forEachChunk(count: Int, chunk: Int, concurrently: Bool, _ body: @Sendable (Range<Int>) -> Void) {
     if concurrently { forEachChunkConcurrently(count: count, chunk: chunk, body) } else if count > 0 { body(0..<count) }
+}
+
+/// Asks Linux to back the 2 MiB-aligned interior of a large, not yet touched buffer with huge
+/// pages (transparent huge pages in `madvise` mode): a fresh 32 MiB output then costs 16 page
+/// faults instead of 8192. Only a hint: contents and results are unaffected; elsewhere nothing.
+func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+    #if os(Linux) && canImport(Glibc)
+    let huge = 1 << 21
+    guard buffer.count >= 4 * huge, let base = buffer.baseAddress else { return }
+    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+    let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
+    if end > start, let p = UnsafeMutableRawPointer(bitPattern: start) {
+        _ = madvise(p, end - start, MADV_HUGEPAGE)
+    }
+    #endif
 }
