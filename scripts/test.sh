@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command: the Swift test suite (debug build), then the HIP kernels' CI check
-# (compile for gfx90a + gfx940, link the AMD runner, and see it stop cleanly with no GPU).
+# The test command: install what is missing (scripts/install-deps.sh), then the Swift test suite
+# (debug build), then the HIP kernels' CI check (compile for gfx90a + gfx940, link the AMD
+# runner, and see it stop cleanly with no GPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
-if [ -f scripts/hip_ci.sh ]; then bash scripts/hip_ci.sh; fi
+bash scripts/hip_ci.sh
