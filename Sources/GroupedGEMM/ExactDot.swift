@@ -20,25 +20,29 @@ struct ExactDot: Sendable {
     /// For elements touched by NaN / Inf codes: index -> the non-finite dot product.
     var special: [Int: Double]
 
-    init(x: MatrixView, xCodes: IntegerCodes, y: MatrixView, yCodes: IntegerCodes) {
+    /// `magnitudes: false` leaves `absSums` empty and skips its GEMM.
+    init(x: MatrixView, xCodes: IntegerCodes, y: MatrixView, yCodes: IntegerCodes, magnitudes: Bool = true) {
         let (p, r, q) = (x.rows, x.columns, y.columns)
         precondition(y.rows == r, "inner dimensions differ")
-        var xi = [Double](repeating: 0, count: p * r), xa = xi
-        var yi = [Double](repeating: 0, count: r * q), ya = yi
+        var xi = [Double](repeating: 0, count: p * r)
+        var yi = [Double](repeating: 0, count: r * q)
+        var xa = [Double](repeating: 0, count: magnitudes ? p * r : 0)
+        var ya = [Double](repeating: 0, count: magnitudes ? r * q : 0)
+        let withMagnitudes = magnitudes
         var rowSpecial = [Bool](repeating: false, count: p)
         var columnSpecial = [Bool](repeating: false, count: q)
         // Integer codes and their magnitudes, on every core: X by rows, Y by columns (so that
         // each task owns its rowSpecial / columnSpecial entries).
         xi.withUnsafeMutableBufferPointer { xiBuffer in xa.withUnsafeMutableBufferPointer { xaBuffer in
             rowSpecial.withUnsafeMutableBufferPointer { specialBuffer in
-                let (values, magnitudes, special) = (DisjointWrites(xiBuffer), DisjointWrites(xaBuffer), DisjointWrites(specialBuffer))
+                let (values, absolute, special) = (DisjointWrites(xiBuffer), DisjointWrites(xaBuffer), DisjointWrites(specialBuffer))
                 forEachChunkConcurrently(count: p, chunk: max(1, 16384 / max(r, 1))) { rows in
                     for i in rows {
                         for k in 0..<r {
                             let c = Int(x[i, k])
                             let v = xCodes.integer[c]
                             values.buffer[i * r + k] = v
-                            magnitudes.buffer[i * r + k] = abs(v)
+                            if withMagnitudes { absolute.buffer[i * r + k] = abs(v) }
                             if xCodes.isSpecial[c] { special.buffer[i] = true }
                         }
                     }
@@ -47,14 +51,14 @@ struct ExactDot: Sendable {
         } }
         yi.withUnsafeMutableBufferPointer { yiBuffer in ya.withUnsafeMutableBufferPointer { yaBuffer in
             columnSpecial.withUnsafeMutableBufferPointer { specialBuffer in
-                let (values, magnitudes, special) = (DisjointWrites(yiBuffer), DisjointWrites(yaBuffer), DisjointWrites(specialBuffer))
+                let (values, absolute, special) = (DisjointWrites(yiBuffer), DisjointWrites(yaBuffer), DisjointWrites(specialBuffer))
                 forEachChunkConcurrently(count: q, chunk: max(16, 16384 / max(r, 1))) { columns in
                     for k in 0..<r {
                         for j in columns {
                             let c = Int(y[k, j])
                             let v = yCodes.integer[c]
                             values.buffer[k * q + j] = v
-                            magnitudes.buffer[k * q + j] = abs(v)
+                            if withMagnitudes { absolute.buffer[k * q + j] = abs(v) }
                             if yCodes.isSpecial[c] { special.buffer[j] = true }
                         }
                     }
@@ -63,7 +67,7 @@ struct ExactDot: Sendable {
         } }
         let productBits = xCodes.magnitudeBits + yCodes.magnitudeBits
         let exactInDouble = Self.fits(terms: r, bits: productBits)
-        absSums = BLAS.dgemm(xa, ya, m: p, n: q, k: r)
+        absSums = magnitudes ? BLAS.dgemm(xa, ya, m: p, n: q, k: r) : []
         if exactInDouble {
             dots = BLAS.dgemm(xi, yi, m: p, n: q, k: r).map { Int128($0) }
         } else {

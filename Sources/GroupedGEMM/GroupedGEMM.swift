@@ -17,7 +17,14 @@ import FP8
 /// is BLAS fp32 accumulation and an fp32 epilogue.
 public struct GroupedGEMM: Sendable {
     public let mode: GEMMMode
-    public init(mode: GEMMMode) { self.mode = mode }
+    /// Whether blocks carry `absSum` (S, for verify's bound and accum_bits). S costs a second
+    /// full-size GEMM; callers that only need the outputs (compare, benchmarks) can skip it,
+    /// and then `GroupBlock.absSum` is empty. The outputs are the same either way.
+    public let computesMagnitudes: Bool
+    public init(mode: GEMMMode, computesMagnitudes: Bool = true) {
+        self.mode = mode
+        self.computesMagnitudes = computesMagnitudes
+    }
 
     /// One fp8 operand: codes in row-major layout of `shape`, its format and scales.
     public struct Operand: Sendable {
@@ -82,10 +89,11 @@ public struct GroupedGEMM: Sendable {
         let yc = CodeTables.shared.integerCodes(yo.format)
         var bits = [UInt16](repeating: 0, count: p * q)
         var value = [Double](repeating: 0, count: p * q)
-        var absSum = [Double](repeating: 0, count: p * q)
+        var absSum = [Double](repeating: 0, count: computesMagnitudes ? p * q : 0)
+        let magnitudes = computesMagnitudes
         switch mode {
         case .exact:
-            let dot = ExactDot(x: x, xCodes: xc, y: y, yCodes: yc)
+            let dot = ExactDot(x: x, xCodes: xc, y: y, yCodes: yc, magnitudes: magnitudes)
             let shift = xc.exponentShift + yc.exponentShift
             let unit = Double(sign: .plus, exponent: -shift, significand: 1)
             let hasSpecial = !dot.special.isEmpty
@@ -106,7 +114,7 @@ public struct GroupedGEMM: Sendable {
                                 }
                                 valueOut.buffer[e] = ve
                                 bitsOut.buffer[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(ve))
-                                absOut.buffer[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry))
+                                if magnitudes { absOut.buffer[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry)) }
                             }
                         }
                     }
@@ -118,14 +126,14 @@ public struct GroupedGEMM: Sendable {
             for i in 0..<p { for k in 0..<x.columns { xf[i * x.columns + k] = xc.value[Int(x[i, k])] } }
             for k in 0..<y.rows { for j in 0..<q { yf[k * q + j] = yc.value[Int(y[k, j])] } }
             let acc = BLAS.sgemm(xf, yf, m: p, n: q, k: x.columns)
-            let absAcc = BLAS.sgemm(xf.map(abs), yf.map(abs), m: p, n: q, k: x.columns)
+            let absAcc = magnitudes ? BLAS.sgemm(xf.map(abs), yf.map(abs), m: p, n: q, k: x.columns) : []
             for i in 0..<p {
                 for j in 0..<q {
                     let e = i * q + j
                     let v = acc[e] * xr[i] * yr[j]
                     value[e] = Double(v)
                     bits[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(Double(v)))
-                    absSum[e] = Double(absAcc[e]) * abs(Double(xr[i]) * Double(yr[j]))
+                    if magnitudes { absSum[e] = Double(absAcc[e]) * abs(Double(xr[i]) * Double(yr[j])) }
                 }
             }
         }

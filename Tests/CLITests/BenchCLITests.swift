@@ -16,8 +16,9 @@ import Testing
         let r = try CLITests.run(["bench", "gemm", "--sizes", "64x32x16x2", "--repeats", "1"])
         #expect(r.status == 0, "\(r.stderr)")
         let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("64 x 32 x 16, 2\t") }
-        #expect(rows.count == 2 && rows[0].contains("\texact\t") && rows[0].contains("\tdgemm\t")
-                && rows[1].contains("\tfp32\t") && rows[1].contains("\tsgemm\t"), "\(r.stdout)")
+        #expect(rows.count == 3 && rows[0].contains("\texact\t") && rows[0].contains("\tdgemm\t")
+                && rows[1].contains("\texact, outputs only\t") && rows[1].contains("\tdgemm\t")
+                && rows[2].contains("\tfp32\t") && rows[2].contains("\tsgemm\t"), "\(r.stdout)")
     }
 
     @Test func gemmRejectsBadSize() throws {

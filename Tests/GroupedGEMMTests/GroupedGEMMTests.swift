@@ -85,6 +85,26 @@ func naive(_ x: (Int) -> Double, _ y: (Int) -> Double, k: Int, rx: Float, ry: Fl
         }
     }
 
+    /// Skipping S (computesMagnitudes: false) changes nothing else: same bits and values in both
+    /// modes, and no absSum.
+    @Test(arguments: GEMMMode.allCases)
+    func outputsWithoutMagnitudesAreTheSame(mode: GEMMMode) {
+        var rng = SplitMix64(seed: 12)
+        let format = FP8Format.e4m3fn
+        let a = GroupedGEMM.Operand(codes: randomCodes(m * k, format, rng: &rng), shape: [m, k], format: format,
+                                    scales: .init(pow2Scales(m, rng: &rng), layout: .perGlobalRow))
+        let b = GroupedGEMM.Operand(codes: randomCodes(g * k * n, format, rng: &rng), shape: [g, k, n], format: format,
+                                    scales: .init(pow2Scales(g * n, rng: &rng), layout: .perGroupAndIndex(n)))
+        var with: [GroupBlock] = [], without: [GroupBlock] = []
+        GroupedGEMM(mode: mode).forward(a: a, b: b, offsets: offsets) { with.append($0) }
+        GroupedGEMM(mode: mode, computesMagnitudes: false).forward(a: a, b: b, offsets: offsets) { without.append($0) }
+        #expect(with.count == without.count)
+        for (x, y) in zip(with, without) {
+            #expect(x.bits == y.bits && x.value == y.value)
+            #expect(x.absSum.count == x.rows * x.columns && y.absSum.isEmpty)
+        }
+    }
+
     @Test func epilogueRoundsOnceAcrossADoubleRoundingTrap() {
         // E = D * (1 + 2^-23) = 2^60 + 2^52 + 2^-9 + 2^-17: just above the bf16 midpoint between
         // 2^60 and 2^60 + 2^53, and rounding to Double first lands exactly on the midpoint.
