@@ -27,3 +27,19 @@ public func forEachChunkConcurrently(count: Int, chunk: Int, _ body: @Sendable (
         body(c * chunk..<min(count, (c + 1) * chunk))
     }
 }
+
+/// Runs `body` on each chunk of `0..<count` (chunks of `chunk`), on every core, and returns
+/// the chunks' results in chunk order, so that merging them gives the same result whatever
+/// the number of threads.
+public func mapChunksConcurrently<T: Sendable>(count: Int, chunk: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+    let chunk = max(chunk, 1)
+    let chunks = (count + chunk - 1) / chunk
+    var results = [T?](repeating: nil, count: chunks)
+    results.withUnsafeMutableBufferPointer { out in
+        let writes = DisjointWrites(out)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            writes.buffer[c] = body(c * chunk..<min(count, (c + 1) * chunk))
+        }
+    }
+    return results.map { $0! }
+}

@@ -9,8 +9,13 @@ public struct QuantizedTensor: Hashable, Sendable {
     public var scales: [Float]
     public var scaleShape: [Int]
     public var format: FP8Format
+    /// Which scale each element used, when the tensor was quantized here (nil for a
+    /// producer's tensor read from a fixture).
+    public var grouping: ScaleGrouping?
 
-    public init(codes: [UInt8], shape: [Int], scales: [Float], scaleShape: [Int], format: FP8Format) {
+    public init(codes: [UInt8], shape: [Int], scales: [Float], scaleShape: [Int], format: FP8Format,
+                grouping: ScaleGrouping? = nil) {
+        self.grouping = grouping
         self.codes = codes
         self.shape = shape
         self.scales = scales

@@ -17,8 +17,15 @@ public struct Quantizer: Sendable {
         self.converter = ConverterCache.shared.converter(format: recipe.format, policy: recipe.castPolicy)
     }
 
-    /// The scales of every set of `grouping` (amax then scale arithmetic).
+    /// The scales of every set of `grouping` (amax then scale arithmetic), from the source as
+    /// given (`input_nan_to_num` is applied here when the recipe asks for it).
     public func scales(_ bits: [UInt16], grouping: ScaleGrouping, concurrently: Bool = true) -> [Float] {
+        scales(sanitised: recipe.inputNaNToNum ? NaNToNum.apply(bits, concurrently: concurrently) : bits,
+               grouping: grouping, concurrently: concurrently)
+    }
+
+    /// `scales` of a source `input_nan_to_num` has already been applied to (when the recipe asks).
+    func scales(sanitised bits: [UInt16], grouping: ScaleGrouping, concurrently: Bool) -> [Float] {
         Amax.compute(bits, grouping: grouping, policy: recipe.amaxNaN, concurrently: concurrently)
             .map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }
     }
@@ -31,18 +38,29 @@ public struct Quantizer: Sendable {
     {
         let grouping = try ScaleGrouping(reduction: reduction, shape: shape,
                                          transposedWeight: transposedWeight, offsets: offsets)
-        let scales = self.scales(bits, grouping: grouping, concurrently: concurrently)
-        let codes = apply(bits, grouping: grouping, scales: scales, concurrently: concurrently)
+        let x = recipe.inputNaNToNum ? NaNToNum.apply(bits, concurrently: concurrently) : bits
+        let scales = self.scales(sanitised: x, grouping: grouping, concurrently: concurrently)
+        let codes = apply(sanitised: x, grouping: grouping, scales: scales, concurrently: concurrently)
         return QuantizedTensor(codes: codes, shape: shape, scales: scales,
-                               scaleShape: grouping.scaleShape, format: recipe.format)
+                               scaleShape: grouping.scaleShape, format: recipe.format, grouping: grouping)
     }
 
-    /// The apply and cast steps with given scales.
+    /// The apply and cast steps with given scales (`input_nan_to_num` first, when the recipe
+    /// asks for it).
     ///
     /// When every row has one scale (`columnStride == 0`) and each scale covers at least 4 x 64 Ki
     /// elements on average, the codes come from one 64 Ki table per scale, filled by
     /// `code(bf16Bits:scale:)` for every bf16 pattern: one lookup per element, the same codes.
     public func apply(_ bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool = true) -> [UInt8] {
+        if recipe.inputNaNToNum && grouping.columnStride == 0 && bits.count >= scales.count << 18 {
+            // The table of `code(bf16Bits:scale:)` sanitises each pattern itself.
+            return applyByTable(bits, grouping: grouping, scales: scales, concurrently: concurrently)
+        }
+        return apply(sanitised: recipe.inputNaNToNum ? NaNToNum.apply(bits, concurrently: concurrently) : bits,
+                     grouping: grouping, scales: scales, concurrently: concurrently)
+    }
+
+    func apply(sanitised bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool) -> [UInt8] {
         if grouping.columnStride == 0 && bits.count >= scales.count << 18 {
             return applyByTable(bits, grouping: grouping, scales: scales, concurrently: concurrently)
         }
@@ -113,9 +131,11 @@ public struct Quantizer: Sendable {
         }
     }
 
-    /// Quantizes one element with a given scale (the reference of a single code).
+    /// Quantizes one element with a given scale (the reference of a single code), applying
+    /// `input_nan_to_num` when the recipe asks for it.
+    @inline(__always)
     public func code(bf16Bits: UInt16, scale: Float) -> UInt8 {
-        let x = Float(bitPattern: UInt32(bf16Bits) << 16)
+        let x = Float(bitPattern: UInt32(recipe.inputNaNToNum ? NaNToNum.bf16(bf16Bits) : bf16Bits) << 16)
         let y = ScaleApplication.apply(x, scale: scale, fp8Max: Float(recipe.fp8Max), nan: recipe.nanArithmetic)
         return converter.convert(f32Bits: y.bitPattern)
     }

@@ -17,12 +17,15 @@ public enum RecipeAttribute: String, CaseIterable, Sendable {
     case reduction
     case accumEps = "accum_eps"
     case useFastAccum = "use_fast_accum"
+    case inputNaNToNum = "input_nan_to_num"
 }
 
 extension Recipe {
     /// The recipe that `attributes` declare. A missing `recipe` means `rowwise` (SPEC: the
     /// defaults are torchao's rowwise MoE path); every other missing attribute takes the value
-    /// of the named preset; `nan_arith` defaults to `canonical`.
+    /// of the named preset; `nan_arith` defaults to `canonical`. A `recipe` that names a
+    /// reduction set (SPEC 8.1) takes the preset of the table that reduction belongs to
+    /// (`Recipe.Kind(recipeAttribute:)`).
     ///
     /// Errors: `AttributeError` for a known attribute with a value outside its vocabulary.
     public init(attributes: [String: String]) throws(AttributeError) {
@@ -31,10 +34,13 @@ extension Recipe {
         }
         var recipe = Recipe.rowwise
         if let text = value(.recipe) {
-            guard let kind = Recipe.Kind(rawValue: text) else {
-                throw AttributeError(attribute: "recipe", value: text, known: Recipe.Kind.allCases.map(\.rawValue))
+            guard let kind = Recipe.Kind(recipeAttribute: text) else {
+                throw AttributeError(attribute: "recipe", value: text, known: Recipe.Kind.recipeAttributeValues)
             }
             recipe = .preset(kind)
+        }
+        if let text = value(.inputNaNToNum) {
+            recipe.inputNaNToNum = try Self.parseFlag(text, .inputNaNToNum)
         }
         if let text = value(.fp8Format) {
             // e8m0fnu is a scale format, never a payload.
@@ -73,7 +79,7 @@ extension Recipe {
             "recipe": .string(kind.rawValue), "fp8_format": .string(format.name),
             "amax_nan": .string(amaxNaN.rawValue), "scale_compute": .string(scaleCompute.rawValue),
             "scale_pow2": .integer(scalePow2 ? 1 : 0), "cast_policy": .string(castPolicy.name),
-            "nan_arith": .string(nanArithmetic.rawValue),
+            "nan_arith": .string(nanArithmetic.rawValue), "input_nan_to_num": .integer(inputNaNToNum ? 1 : 0),
         ]
     }
 
@@ -82,7 +88,7 @@ extension Recipe {
         try parse(text.trimmingCharacters(in: .whitespaces), .reduction, Reduction.self)
     }
 
-    /// Parses a 0/1 flag (`scale_pow2`, `use_fast_accum`).
+    /// Parses a 0/1 flag (`scale_pow2`, `use_fast_accum`, `input_nan_to_num`).
     public static func parseFlag(_ text: String, _ attribute: RecipeAttribute) throws(AttributeError) -> Bool {
         switch text.trimmingCharacters(in: .whitespaces) {
         case "0": return false
@@ -119,6 +125,25 @@ public enum AttributeText: Hashable, Sendable {
         switch self {
         case .string(let s): s
         case .integer(let i): String(i)
+        }
+    }
+}
+
+extension Recipe.Kind {
+    /// Every value the `recipe` attribute takes: the two recipes, and the reduction sets
+    /// (SPEC 8.1), which are not recipes of their own.
+    public static let recipeAttributeValues: [String] =
+        allCases.map(\.rawValue) + Reduction.allCases.map(\.rawValue).filter { Recipe.Kind(rawValue: $0) == nil }
+
+    /// The recipe a `recipe` attribute names: `rowwise`, `tensorwise`, or a reduction set, which
+    /// means the recipe whose table holds it (`per_group_column`: torchao's rowwise wgrad
+    /// operands; `per_expert`, `per_group`: the tensorwise PR's weights and wgrad operands).
+    public init?(recipeAttribute text: String) {
+        if let k = Recipe.Kind(rawValue: text) { self = k; return }
+        switch Reduction(rawValue: text) {
+        case .perGroupColumn: self = .rowwise
+        case .perExpert, .perGroup: self = .tensorwise
+        default: return nil
         }
     }
 }

@@ -26,9 +26,15 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
     /// The policy of the final cast from fp32 (SPEC section 2).
     public var castPolicy: ConversionPolicy
     public var nanArithmetic: NaNArithmetic
+    /// SPEC 8.1 `input_nan_to_num`: `x` is replaced by `nan_to_num(x)` (NaN -> 0, +-Inf ->
+    /// +-bf16 max) before the amax AND before the multiply, so a NaN input is written as code
+    /// 0x00. `amaxNaN = .nanToNum` alone means only the amax sees `nan_to_num`.
+    public var inputNaNToNum: Bool
 
     public init(kind: Kind, format: FP8Format, amaxNaN: AmaxNaNPolicy, scaleCompute: ScaleCompute,
-                scalePow2: Bool, castPolicy: ConversionPolicy, nanArithmetic: NaNArithmetic) {
+                scalePow2: Bool, castPolicy: ConversionPolicy, nanArithmetic: NaNArithmetic,
+                inputNaNToNum: Bool = false) {
+        self.inputNaNToNum = inputNaNToNum
         self.kind = kind
         self.format = format
         self.amaxNaN = amaxNaN
@@ -44,5 +50,6 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "\(kind.rawValue) \(format.name) amax_nan=\(amaxNaN.rawValue) scale_compute=\(scaleCompute.rawValue) "
             + "scale_pow2=\(scalePow2 ? 1 : 0) cast_policy=\(castPolicy.name) nan_arith=\(nanArithmetic.rawValue)"
+            + (inputNaNToNum ? " input_nan_to_num=1" : "")
     }
 }

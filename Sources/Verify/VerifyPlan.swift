@@ -6,12 +6,11 @@ import Recipes
 struct DatasetPlan {
     let dataset: ResultDataset
     let path: String
-    let recipe: Recipe
-    /// Payloads and scales: the reduction (the dataset's `reduction` attribute, else the
-    /// recipe's table). GEMM outputs: nil.
+    /// The attributes parsed once (group and dataset merged).
+    let declaration: RecipeDeclaration
+    var recipe: Recipe
+    /// Payloads and scales: the reduction (`RecipeDeclaration.reduction(of:)`). GEMM outputs: nil.
     let reduction: Reduction?
-    /// GEMM outputs: the declared `accum_eps`, if any.
-    let accumEps: Double?
     let shape: [Int]
     var codes: [UInt8] = []
     var scales: [Float] = []
@@ -85,12 +84,7 @@ enum FixtureValidation {
     static func producer(_ file: HDF5File, _ inputs: FixtureInputs, _ group: String, name: String) throws(InvalidFixture) -> ProducerPlan {
         let groupAttributes = try attributes(file, group)
         // The group's own attributes must parse even where no dataset uses them alone.
-        do {
-            _ = try Recipe(attributes: groupAttributes)
-            if let u = groupAttributes["use_fast_accum"] { _ = try Recipe.parseFlag(u, .useFastAccum) }
-            if let e = groupAttributes["accum_eps"] { _ = try Recipe.parseAccumEps(e) }
-            if let r = groupAttributes["reduction"] { _ = try Recipe.parseReduction(r) }
-        } catch {
+        do { _ = try RecipeDeclaration(group: groupAttributes) } catch {
             throw InvalidFixture(file: file.path, path: group, problem: error.description)
         }
         let members = try wrap { () throws(FixtureError) in try file.members(of: group) }
@@ -107,18 +101,12 @@ enum FixtureValidation {
     static func dataset(_ file: HDF5File, _ inputs: FixtureInputs, _ d: ResultDataset, _ path: String,
                         _ groupAttributes: [String: String]) throws(InvalidFixture) -> DatasetPlan {
         func fail(_ problem: String) -> InvalidFixture { InvalidFixture(file: file.path, path: path, problem: problem) }
-        var merged = groupAttributes
-        for (k, v) in try attributes(file, path) { merged[k] = v }
-        var recipe: Recipe
-        do { recipe = try Recipe(attributes: merged) } catch { throw fail(error.description) }
-        var reduction: Reduction?
-        var accumEps: Double?
-        do {
-            if let u = merged["use_fast_accum"] { _ = try Recipe.parseFlag(u, .useFastAccum) }
-            if let e = merged["accum_eps"] { accumEps = try Recipe.parseAccumEps(e) }
-            if let r = merged["reduction"] { reduction = try Recipe.parseReduction(r) }
-        } catch { throw fail(error.description) }
-        let dtype = merged["dtype"]
+        let own = try attributes(file, path)
+        let declaration: RecipeDeclaration
+        do { declaration = try RecipeDeclaration(group: groupAttributes, dataset: own) } catch { throw fail(error.description) }
+        var recipe = declaration.recipe
+        let dtype = own["dtype"] ?? groupAttributes["dtype"]
+        let formatDeclared = own["fp8_format"] != nil || groupAttributes["fp8_format"] != nil
 
         switch d {
         case .payload(let op), .scale(let op):
@@ -126,13 +114,13 @@ enum FixtureValidation {
                 guard let f = FP8Format(named: dtype), f != .e8m0fnu, dtype.hasPrefix("float8_") else {
                     throw fail("dtype \"\(dtype)\" is not an fp8 payload type (float8_e4m3fn, float8_e5m2, ...)")
                 }
-                if merged["fp8_format"] == nil { recipe.format = f }
+                if !formatDeclared { recipe.format = f }
                 else if f != recipe.format {
                     throw fail("dtype \"\(dtype)\" disagrees with fp8_format \"\(recipe.format.name)\"")
                 }
             }
-            let red = reduction ?? op.reduction(under: recipe.kind)
-            var plan = DatasetPlan(dataset: d, path: path, recipe: recipe, reduction: red, accumEps: nil,
+            let red = declaration.reduction(of: op)
+            var plan = DatasetPlan(dataset: d, path: path, declaration: declaration, recipe: recipe, reduction: red,
                                    shape: try wrap { () throws(FixtureError) in try file.shape(of: path) })
             var expected: [Int]?
             if let source = inputs.source(of: op) {
@@ -158,7 +146,7 @@ enum FixtureValidation {
             guard dtype == FixtureSchema.bf16DType else {
                 throw fail(dtype == nil ? "missing attribute dtype = \"bfloat16\"" : "dtype is \"\(dtype!)\", expected \"bfloat16\"")
             }
-            var plan = DatasetPlan(dataset: d, path: path, recipe: recipe, reduction: nil, accumEps: accumEps,
+            var plan = DatasetPlan(dataset: d, path: path, declaration: declaration, recipe: recipe, reduction: nil,
                                    shape: try wrap { () throws(FixtureError) in try file.shape(of: path) })
             plan.bf16 = try wrap { () throws(FixtureError) in try file.readArray(path, as: UInt16.self).values }
             let (m, k) = (inputs.rowCount, inputs.a?.shape[1] ?? inputs.b?.shape[1])

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// The JSON summary of `fp8moe verify` (SPEC section 6): per producer and dataset, `elements`,
 /// `mismatches`, `max_ulp`, `accum_bits` (GEMM outputs) and `first_mismatch`.
@@ -49,10 +50,39 @@ public struct DatasetReport: Codable, Sendable {
     /// Why the dataset was not checked (a missing input), if it was not.
     public var skipped: String?
     public var firstMismatch: MismatchReport?
+    /// Every mismatch attributed to the first recognised cause that reproduces it (SPEC 8.2),
+    /// largest count first; `unexplained` collects the rest. The counts add up to `mismatches`.
+    public var causes: [CauseReport]?
+    /// Mismatches per group (G entries, then one for rows outside every group), when the
+    /// dataset's elements have groups.
+    public var byGroup: [Int]?
+    /// Where the mismatches fall along the rows, for the report's strip.
+    public var mismatchRows: RowDensity?
+    /// GEMM outputs: bf16 ULP histogram of the output against the exact reference E (rows
+    /// outside every group left out), for the report.
+    public var ulpHistogram: ULPHistogram?
     /// The recipe / reduction the dataset was judged under.
     public var judgedUnder: String?
 
     public init(kind: String) { self.kind = kind }
+}
+
+/// One cause of SPEC 8.2's `causes`: how many mismatches it reproduces, and the first of them.
+public struct CauseReport: Codable, Sendable {
+    public var cause: String
+    public var count: Int
+    /// Up to 5, the first by index, each shaped like `first_mismatch`.
+    public var examples: [MismatchReport]
+}
+
+/// Mismatch counts per band of consecutive rows (the dataset seen as rows x last dimension;
+/// a 3-D [G,K,N] dataset as G*K rows), and the rows where groups begin.
+public struct RowDensity: Codable, Sendable {
+    public var rows: Int
+    public var rowsPerBand: Int
+    public var counts: [Int]
+    /// The first row of each group after the first (group boundaries), ascending.
+    public var boundaries: [Int]
 }
 
 public struct MismatchReport: Codable, Sendable {

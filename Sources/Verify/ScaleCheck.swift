@@ -1,0 +1,128 @@
+import FP8
+import Recipes
+
+/// The scale comparison of one operand: every scale bit for bit (NaN equals NaN), every
+/// mismatch attributed (SPEC 8.2).
+///
+/// Attribution tries, per scale, in order: fp32 vs fp64 arithmetic; power-of-two rounding (and
+/// both); another amax NaN policy; `input_nan_to_num` toggled; 1/(amax/fp8_max); then, under a
+/// per-group reduction, PR #4179's group lookup (`FlatBlockGroups`): the tail rows counted in the
+/// last group, the payload's straddling block size, the autotuner's config sets run into one
+/// amax buffer, any single block size; the whole neighbouring group's amax; an empty set.
+struct ScaleCheck {
+    let recipe: Recipe
+    let source: BF16Tensor
+    let grouping: ScaleGrouping
+    let reduction: Reduction
+    let expected: [Float]
+    let actual: [Float]
+    let offsets: GroupOffsets?
+    /// The block size the payload's straddling mismatches point to, if any.
+    let payloadStraddleSize: Int?
+
+    static func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+    /// Mismatching scale indices, ascending.
+    func mismatches() -> [Int] { expected.indices.filter { !Self.same(expected[$0], actual[$0]) } }
+
+    /// The cause of every scale (nil where it matches or nothing reproduces it).
+    func attribute(_ mismatches: [Int]) -> [Int: String?] {
+        guard !mismatches.isEmpty else { return [:] }
+        let amax = Dictionary(uniqueKeysWithValues: AmaxNaNPolicy.allCases.map {
+            ($0, Amax.compute(sanitisedBits, grouping: grouping, policy: $0, concurrently: true))
+        })
+        var t = recipe
+        t.inputNaNToNum.toggle()
+        let toggled = Quantizer(recipe: t).scales(source.bits, grouping: grouping)
+        let models = blockModels()
+        var out: [Int: String?] = [:]
+        for i in mismatches {
+            out[i] = cause(i, amax: amax, toggledNaNToNum: toggled, models: models)
+        }
+        return out
+    }
+
+    /// The source as the recipe's amax sees it.
+    var sanitisedBits: [UInt16] { recipe.inputNaNToNum ? NaNToNum.apply(source.bits) : source.bits }
+
+    /// Candidate scale vectors of PR #4179's group lookup, each with the cause it names, in the
+    /// order they are tried. Empty unless the reduction is per group.
+    func blockModels() -> [(scales: [Float], cause: String)] {
+        guard reduction.usesOffsets, let offsets else { return [] }
+        let bits = sanitisedBits
+        let columns = grouping.columns
+        func amax(_ size: Int) -> [Double] {
+            FlatBlockGroups(blockSize: size, columns: columns, rows: grouping.rows, offsets: offsets)
+                .amax(bits, columnStride: grouping.columnStride, groups: offsets.groupCount, policy: recipe.amaxNaN)
+        }
+        func scales(_ a: [Double]) -> [Float] { a.map { ScaleArithmetic.scale(amax: $0, recipe: recipe) } }
+        var bySize: [Int: [Double]] = [:]
+        for size in FlatBlockGroups.candidateSizes { bySize[size] = amax(size) }
+        var out: [([Float], String)] = []
+        if offsets.covered < grouping.rows { out.append((scales(amax(columns)), MismatchCause.tailRowsInLastGroup)) }
+        if let s = payloadStraddleSize, let a = bySize[s] { out.append((scales(a), MismatchCause.groupBoundary(blockSize: s))) }
+        for set in FlatBlockGroups.autotuneSets {
+            let merged = set.dropFirst().reduce(bySize[set[0]]!) { acc, size in
+                zip(acc, bySize[size]!).map { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
+            }
+            out.append((scales(merged), MismatchCause.neighbouringAmax(blockSizes: set)))
+        }
+        for size in FlatBlockGroups.candidateSizes { out.append((scales(bySize[size]!), MismatchCause.neighbouringAmax(blockSizes: [size]))) }
+        return out
+    }
+
+    func cause(_ i: Int, amax: [AmaxNaNPolicy: [Double]], toggledNaNToNum: [Float],
+               models: [(scales: [Float], cause: String)]) -> String? {
+        let a = actual[i]
+        func same(_ s: Float) -> Bool { Self.same(s, a) }
+        let own = amax[recipe.amaxNaN]![i]
+        var v = recipe
+        v.scaleCompute = recipe.scaleCompute == .fp64 ? .fp32 : .fp64
+        if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return MismatchCause.scaleRounding }
+        v = recipe
+        v.scalePow2.toggle()
+        if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return MismatchCause.pow2Rounding }
+        v.scaleCompute = recipe.scaleCompute == .fp64 ? .fp32 : .fp64
+        if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return MismatchCause.pow2Rounding + "; " + MismatchCause.scaleRounding }
+        for other in AmaxNaNPolicy.allCases where other != recipe.amaxNaN {
+            v = recipe
+            v.amaxNaN = other
+            if same(ScaleArithmetic.scale(amax: amax[other]![i], recipe: v)) { return MismatchCause.amaxNaNPolicy }
+        }
+        if same(toggledNaNToNum[i]) {
+            return recipe.inputNaNToNum ? "amax without nan_to_num (input_nan_to_num declared)" : "amax over nan_to_num(x) (input_nan_to_num)"
+        }
+        if !own.isNaN {
+            var r = Float(own) / Float(recipe.fp8Max)
+            r = Float(1) / max(r, Float(ScaleArithmetic.eps) / Float(recipe.fp8Max))
+            if same(recipe.scalePow2 ? ScaleArithmetic.roundDownToPowerOfTwo(r) : r) { return MismatchCause.reciprocalScale }
+        }
+        for m in models where same(m.scales[i]) { return m.cause }
+        if reduction.usesOffsets, let offsets {
+            let step = reduction == .perGroup ? 1 : grouping.columns
+            let g = i / step
+            let ownAmax = amax[recipe.amaxNaN]!
+            for n in [g - 1, g + 1] where n >= 0 && n < offsets.groupCount {
+                let other = ownAmax[n * step + i % step]
+                let merged = own.isNaN || other.isNaN ? Double.nan : max(own, other)
+                if same(ScaleArithmetic.scale(amax: merged, recipe: recipe)) { return MismatchCause.groupBoundaryUnsized }
+            }
+        }
+        if own == 0 { return MismatchCause.emptySet }
+        return nil
+    }
+
+    /// The (group, row, column) a scale index stands for, as `first_mismatch` reports it.
+    func locate(_ i: Int) -> (group: Int?, row: Int?, column: Int?) {
+        let last = grouping.scaleShape.last ?? 1
+        switch reduction {
+        case .tensorwise: return (nil, nil, nil)
+        case .perExpert, .perGroup: return (i, nil, nil)
+        case .perGroupColumn: return (i / last, nil, i % last)
+        case .rowwise:
+            if source.shape.count == 3 { return (i / last, nil, i % last) }
+            let g = offsets.map { $0.groupOfRow(rows: i + 1)[i] }
+            return (g.flatMap { $0 >= 0 ? $0 : nil }, i, nil)
+        }
+    }
+}
