@@ -33,31 +33,36 @@ public struct ReportBuilder {
     public func build(_ path: String) -> FixtureReport {
         progress("\(path): verify")
         var r = FixtureReport(file: path, verdict: "invalid", producerUlp: [:])
-        let verify: VerifyReport
-        do { verify = try Verifier.verify(path: path) } catch {
+        let verify: VerifyReport, inputs: FixtureInputs
+        do { (verify, inputs) = try Verifier.verifyReturningInputs(path: path) } catch {
             r.invalid = error.description
             return r
         }
         r.verify = verify
         r.verdict = verify.status
-        do {
-            let file = try HDF5File(reading: path)
-            let inputs = try FixtureInputs.read(file)
-            file.close()
-            progress("\(path): producers' GEMM outputs against the exact reference")
-            r.producerUlp = try ProducerGEMMErrors.histograms(path: path, inputs: inputs, verify: verify)
-            guard inputs.a != nil, inputs.b != nil, inputs.offsets != nil else {
-                r.comparisonSkipped = "compare needs /inputs/a, /inputs/b and /inputs/offsets"
-                return r
-            }
-            progress("\(path): compare")
-            var comparer = Comparer(recipes: Self.recipes(verify))
-            comparer.sampleRows = sampleRows
-            r.comparison = try comparer.compare(inputs, file: path)
-        } catch {
+        r.producerUlp = Self.gemmHistograms(verify)
+        guard inputs.a != nil, inputs.b != nil, inputs.offsets != nil else {
+            r.comparisonSkipped = "compare needs /inputs/a, /inputs/b and /inputs/offsets"
+            return r
+        }
+        progress("\(path): compare")
+        var comparer = Comparer(recipes: Self.recipes(verify))
+        comparer.sampleRows = sampleRows
+        do { r.comparison = try comparer.compare(inputs, file: path) } catch {
             r.comparisonSkipped = "\(error)"
         }
         return r
+    }
+
+    /// The producers' GEMM error histograms against the exact reference, as verify measured them.
+    static func gemmHistograms(_ verify: VerifyReport) -> [String: [String: ULPHistogram]] {
+        var out: [String: [String: ULPHistogram]] = [:]
+        for (p, pr) in verify.producers {
+            for (d, ds) in pr.datasets {
+                if let h = ds.ulpHistogram { out[p, default: [:]][d] = h }
+            }
+        }
+        return out
     }
 
     /// rowwise and tensorwise, each from the first producer (by name, `reference-*` first) that

@@ -64,7 +64,7 @@ public enum HTMLReport {
         if let c = r.comparison { h += " &middot; M=\(c.m) K=\(c.k) N=\(c.n) G=\(c.g), offsets \(c.offsets)" }
         h += "</p>"
         if let why = r.invalid { return h + "<p class=\"bad\">invalid fixture: \(SVG.esc(why))</p>" }
-        if let v = r.verify { h += verifyTables(v) }
+        if let v = r.verify { h += verifyTables(v) + causeTables(v) }
         if !r.producerUlp.isEmpty { h += producerHistograms(r.producerUlp) }
         if let c = r.comparison { h += comparison(c) } else if let why = r.comparisonSkipped {
             h += "<p class=\"muted\">compare skipped: \(SVG.esc(why))</p>"
@@ -115,6 +115,35 @@ public enum HTMLReport {
             }
         }
         return h + "</table>"
+    }
+
+    /// Per mismatching dataset: every cause with its count and first example, and a strip of
+    /// where the mismatches fall along the rows, group boundaries marked (SPEC 8.2).
+    static func causeTables(_ v: VerifyReport) -> String {
+        let bad = v.producers.sorted(by: { $0.key < $1.key }).flatMap { p, pr in
+            pr.datasets.sorted(by: { $0.key < $1.key }).filter { $0.value.mismatches > 0 }.map { (p, $0.key, $0.value) }
+        }
+        guard !bad.isEmpty else { return "" }
+        var h = "<h3>Every mismatch attributed: causes, and where the mismatches fall</h3>"
+        h += "<table><tr><th class=\"l\">producer</th><th class=\"l\">dataset</th><th>count</th><th class=\"l\">cause</th><th class=\"l\">first example</th></tr>"
+        for (p, d, s) in bad {
+            let causes = s.causes ?? []
+            for (i, c) in causes.enumerated() {
+                h += "<tr>" + (i == 0 ? "<td class=\"l\" rowspan=\"\(causes.count)\"><b>\(SVG.esc(p))</b></td><td class=\"l\" rowspan=\"\(causes.count)\"><code>\(SVG.esc(d))</code>\(s.byGroup.map { "<br><span class=\"muted\">by group: \($0.map(String.init).joined(separator: " "))</span>" } ?? "")</td>" : "")
+                let cls = c.cause == "unexplained" ? "bad" : ""
+                var ex = ""
+                if let m = c.examples.first {
+                    ex = "\(m.coordinates)" + (m.group.map { " group \($0)" } ?? "") + (m.inputBits.map { ", input \($0)" } ?? "")
+                        + ": <code>\(SVG.esc(m.expected)) &rarr; \(SVG.esc(m.actual))</code>"
+                }
+                h += "<td>\(c.count)</td><td class=\"l \(cls)\">\(SVG.esc(c.cause))</td><td class=\"l\">\(ex)</td></tr>"
+            }
+        }
+        h += "</table><div>"
+        for (p, d, s) in bad {
+            if let density = s.mismatchRows { h += "<div>" + SVG.strip(density, label: "\(p) / \(d)") + "</div>" }
+        }
+        return h + "</div>"
     }
 
     static func producerHistograms(_ u: [String: [String: ULPHistogram]]) -> String {

@@ -32,6 +32,17 @@ public enum MarkdownReport {
                     }
                 }
             }
+            for (p, pr) in (r.verify?.producers ?? [:]).sorted(by: { $0.key < $1.key }) {
+                for (d, s) in pr.datasets.sorted(by: { $0.key < $1.key }) where s.mismatches > 0 {
+                    out += "\nCauses of `\(p)` / `\(d)`"
+                    if let g = s.byGroup { out += " (by group: \(g.map(String.init).joined(separator: " ")))" }
+                    out += ":\n\n| count | cause | first example |\n|---:|---|---|\n"
+                    for c in s.causes ?? [] {
+                        let ex = c.examples.first.map { "\($0.coordinates) `\($0.expected)` -> `\($0.actual)`" } ?? ""
+                        out += "| \(c.count) | \(c.cause) | \(ex) |\n"
+                    }
+                }
+            }
             if !r.producerUlp.isEmpty {
                 out += "\nGEMM outputs against the exact reference (share within 0.5 / 1 bf16 ulp of E, max):\n\n"
                 out += "| producer | output | <=0.5 ulp | <=1 ulp | max ulp | non-finite |\n|---|---|---:|---:|---:|---:|\n"

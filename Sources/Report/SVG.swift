@@ -1,4 +1,5 @@
 import Foundation
+import Verify
 
 /// Small inline SVG charts (no scripts, no external resources), sized for a laptop screen.
 enum SVG {
@@ -134,6 +135,28 @@ enum SVG {
         }
         out += "<text x=\"\(n(width - right))\" y=\"\(n(height - 2))\" font-size=\"10\" text-anchor=\"end\">\(esc(xLabel))</text>"
         out += legend(series.map(\.label), x: left, y: 13)
+        return out + "</svg>"
+    }
+
+    /// One strip per dataset: mismatch density along the rows (darker = more mismatches in that
+    /// band of rows), group boundaries as red ticks.
+    static func strip(_ d: RowDensity, label: String, width: Double = 640, height: Double = 30) -> String {
+        let (left, top, h) = (0.0, 14.0, height - 16)
+        let rows = Double(max(d.rows, 1))
+        let most = Double(d.counts.max() ?? 0)
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"system-ui, sans-serif\">"
+        out += "<text x=\"0\" y=\"10\" font-size=\"10\">\(esc(label)) <tspan fill=\"#718096\">(rows 0..\(d.rows - 1), \(d.rowsPerBand) per band)</tspan></text>"
+        out += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(width))\" height=\"\(n(h))\" fill=\"#f7fafc\" stroke=\"#cbd5e0\"/>"
+        for (b, c) in d.counts.enumerated() where c > 0 {
+            let x0 = Double(b * d.rowsPerBand) / rows * width
+            let w = max(Double(d.rowsPerBand) / rows * width, 1)
+            let shade = 0.25 + 0.75 * Double(c) / max(most, 1)
+            out += "<rect x=\"\(n(x0))\" y=\"\(n(top))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"#2b6cb0\" fill-opacity=\"\(String(format: "%.2f", shade))\"><title>rows \(b * d.rowsPerBand)..\(min(d.rows, (b + 1) * d.rowsPerBand) - 1): \(c) mismatches</title></rect>"
+        }
+        for r in d.boundaries {
+            let x = Double(r) / rows * width
+            out += "<line x1=\"\(n(x))\" x2=\"\(n(x))\" y1=\"\(n(top - 3))\" y2=\"\(n(top + h))\" stroke=\"#c53030\" stroke-width=\"1\"><title>group boundary at row \(r)</title></line>"
+        }
         return out + "</svg>"
     }
 }

@@ -13,6 +13,13 @@ public enum Verifier {
     /// Errors: `InvalidFixture` (exit status 2) for anything that does not follow the schema;
     /// nothing is compared until the whole file has been validated.
     public static func verify(path: String, producers only: [String] = []) throws(InvalidFixture) -> VerifyReport {
+        try verifyReturningInputs(path: path, producers: only).report
+    }
+
+    /// `verify`, also returning the fixture's inputs as it read them (the report's compare
+    /// runs on them without reading the file again).
+    public static func verifyReturningInputs(path: String, producers only: [String] = []) throws(InvalidFixture)
+        -> (report: VerifyReport, inputs: FixtureInputs) {
         let file = try wrap { () throws(FixtureError) in try HDF5File(reading: path) }
         defer { file.close() }
         try FixtureValidation.checkRoot(file)
@@ -44,7 +51,7 @@ public enum Verifier {
             }
             report.producers[p.name] = producer
         }
-        return report
+        return (report, inputs)
     }
 
     /// The reference quantization of `op` under the dataset's declared recipe and reduction,

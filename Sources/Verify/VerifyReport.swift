@@ -59,8 +59,13 @@ public struct DatasetReport: Codable, Sendable {
     /// Where the mismatches fall along the rows, for the report's strip.
     public var mismatchRows: RowDensity?
     /// GEMM outputs: bf16 ULP histogram of the output against the exact reference E (rows
-    /// outside every group left out), for the report.
+    /// outside every group left out), for the report. Not written to the JSON summary.
     public var ulpHistogram: ULPHistogram?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, elements, mismatches, maxUlp, accumBits, accumBitsBeyondRounding, skipped, firstMismatch
+        case causes, byGroup, mismatchRows, judgedUnder
+    }
     /// The recipe / reduction the dataset was judged under.
     public var judgedUnder: String?
 

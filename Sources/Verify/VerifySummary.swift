@@ -19,6 +19,12 @@ public enum VerifySummary {
                     if let c = m.cause { line += " (\(c))" }
                 }
                 out += line + "\n"
+                // SPEC 8.2: one line per cause with its count.
+                for c in s.causes ?? [] { out += "      \(c.count) \(c.cause)\n" }
+                if let g = s.byGroup, s.mismatches > 0 {
+                    out += "      by group: " + g.dropLast().map(String.init).joined(separator: " ")
+                        + (g.last! > 0 ? " (outside every group: \(g.last!))" : "") + "\n"
+                }
             }
         }
         return out

@@ -23,7 +23,9 @@ struct ConvertCommand: ParsableCommand {
             let policy = try parsePolicy(policy)
             let source = try parseSource(from)
             let rule = try parseRounding(rounding)
+            // `--` ends the options (POSIX); everything after it is a value, `-1.5` included.
             var inputs = values
+            if let end = inputs.firstIndex(of: "--") { inputs.remove(at: end) }
             if inputs.isEmpty {
                 while let line = readLine() {
                     if !line.trimmingCharacters(in: .whitespaces).isEmpty { inputs.append(line) }

@@ -41,6 +41,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Override the recipes' fp8 format (e4m3fn, e5m2, e4m3fnuz, e5m2fnuz).") var fp8Format: String?
     @Option(help: "Override the recipes' cast policy.") var castPolicy: String?
     @Option(help: "Override the recipes' NaN arithmetic (canonical, propagate).") var nanArith: String?
+    @Option(help: "Override the recipes' input_nan_to_num (0 or 1; SPEC 8.1: tensorwise means 1).") var inputNanToNum: String?
 
     @Flag(inversion: .prefixedNo, help: "Write GEMM outputs (default: yes for small shapes, no for deepseek-v3-16b).")
     var gemm: Bool?
@@ -79,6 +80,7 @@ struct GenerateCommand: ParsableCommand {
             if let fp8Format { attributes["fp8_format"] = fp8Format }
             if let castPolicy { attributes["cast_policy"] = castPolicy }
             if let nanArith { attributes["nan_arith"] = nanArith }
+            if let inputNanToNum { attributes["input_nan_to_num"] = inputNanToNum }
             c.recipes = try (recipes.isEmpty ? ["rowwise", "tensorwise"] : recipes).map { name in
                 var a = attributes
                 a["recipe"] = name
@@ -90,7 +92,8 @@ struct GenerateCommand: ParsableCommand {
             do {
                 let file = try HDF5File(creating: output, overwrite: overwrite)
                 try FixtureWriter.writeInputs(inputs, to: file, description: description ?? "fp8moe generate: \(summary)",
-                                              provenance: ["generator": "fp8moe generate", "generator_config": summary])
+                                              provenance: ["generator": "fp8moe generate", "generator_config": summary]
+                                                .merging(Provenance.current(), uniquingKeysWith: { a, _ in a }))
                 for recipe in c.recipes {
                     _ = try FixtureWriter.writeReference(inputs, recipe: recipe, gemm: c.withGEMM, to: file)
                 }
