@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
+python3 python/test_fixture_module.py .build/debug/fp8moe
 bash scripts/hip_ci.sh
