@@ -19,8 +19,8 @@ status=0
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     python3 -c 'import torch, triton, h5py, numpy; print("torch", torch.__version__, "CUDA", torch.version.cuda, "triton", triton.__version__, "h5py", h5py.__version__, "numpy", numpy.__version__)'
     # Each commit in its own process (each imports its own torchao tree), within its time.
-    timeout 280 python3 scripts/gpu/peer_pr4179.py --commit bd79c46 "$OUT" "${inputs[@]}" || echo "bd79c46: exit $?"
-    timeout 200 python3 scripts/gpu/peer_pr4179.py --commit 3322d2f "$OUT" "${inputs[@]}" || echo "3322d2f: exit $?"
+    timeout 240 python3 scripts/gpu/peer_pr4179.py --commit bd79c46 "$OUT" "${inputs[@]}" || echo "bd79c46: exit $?"
+    timeout 170 python3 scripts/gpu/peer_pr4179.py --commit 3322d2f "$OUT" "${inputs[@]}" || echo "3322d2f: exit $?"
     for f in /tmp/pr4179-triton-cache; do du -sh "$f"; done
     ls -l "$OUT"
 } 2>&1 | tee "$OUT/pr4179.log"
