@@ -732,7 +732,7 @@ def main():
         "imported" if CALLER_MOD is not None else CALLER_WHY))
     status = 0
     for path in ARGS.inputs:
-        name = os.path.splitext(os.path.basename(path))[0].removeprefix("pr4179-input-")
+        name = os.path.splitext(os.path.basename(path))[0]
         dst = os.path.join(ARGS.outdir, "pr4179-%s.h5" % name)
         print(path, "->", dst)
         x = Inputs(path)
