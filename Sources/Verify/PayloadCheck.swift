@@ -58,7 +58,9 @@ struct PayloadCheck {
 
     /// The block size of PR #4179's flat-block group lookup that reproduces the most of these
     /// mismatches (ties: the smallest), or nil when none reproduces any or the reduction has
-    /// no groups.
+    /// no groups. Mismatches the producer's own scale of the element's group already explains
+    /// do not vote (attribution tries that first): a payload that only follows a contaminated
+    /// scale shows no straddle.
     func straddleBlockSize(_ mismatches: [Int]) -> Int? {
         guard reduction.usesOffsets, let offsets, !mismatches.isEmpty else { return nil }
         let scales = producerScales ?? expected.scales
@@ -71,10 +73,14 @@ struct PayloadCheck {
                 var n = 0
                 for m in range {
                     let i = mismatches[m]
-                    let g = model.group(ofElement: i)
-                    guard g != own[i / grouping.columns] else { continue }
-                    let s = scaleIndex(group: g, column: i % grouping.columns)
-                    if quantizer.code(bf16Bits: source.bits[i], scale: scales[s]) == actual[i] { n += 1 }
+                    let g = model.group(ofElement: i), ownGroup = own[i / grouping.columns]
+                    guard g != ownGroup else { continue }
+                    let x = source.bits[i]
+                    if let p = producerScales,
+                       quantizer.code(bf16Bits: x, scale: p[scaleIndex(group: ownGroup, column: i % grouping.columns)]) == actual[i] {
+                        continue
+                    }
+                    if quantizer.code(bf16Bits: x, scale: scales[scaleIndex(group: g, column: i % grouping.columns)]) == actual[i] { n += 1 }
                 }
                 return n
             }.reduce(0, +)

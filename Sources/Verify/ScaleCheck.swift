@@ -6,9 +6,10 @@ import Recipes
 ///
 /// Attribution tries, per scale, in order: fp32 vs fp64 arithmetic; power-of-two rounding (and
 /// both); another amax NaN policy; `input_nan_to_num` toggled; 1/(amax/fp8_max); then, under a
-/// per-group reduction, PR #4179's group lookup (`FlatBlockGroups`): the tail rows counted in the
-/// last group, the payload's straddling block size, the autotuner's config sets run into one
-/// amax buffer, any single block size; the whole neighbouring group's amax; an empty set.
+/// per-group reduction, PR #4179's group lookup (`FlatBlockGroups`), the model that reproduces
+/// the most mismatching scales first: the tail rows counted in the last group, the payload's
+/// straddling block size, the autotuner's config sets run into one amax buffer, any single block
+/// size; then the whole neighbouring group's amax; an empty set.
 struct ScaleCheck {
     let recipe: Recipe
     let source: BF16Tensor
@@ -34,7 +35,11 @@ struct ScaleCheck {
         var t = recipe
         t.inputNaNToNum.toggle()
         let toggled = Quantizer(recipe: t).scales(source.bits, grouping: grouping)
-        let models = blockModels()
+        // One model explains a dataset: the one that reproduces the most mismatching scales is
+        // tried first (ties: the order of `blockModels`).
+        let models = blockModels().enumerated().map { (i, m) in
+            (m, i, mismatches.filter { Self.same(m.scales[$0], actual[$0]) }.count)
+        }.sorted { ($0.2, -$0.1) > ($1.2, -$1.1) }.map(\.0)
         var out: [Int: String?] = [:]
         for i in mismatches {
             out[i] = cause(i, amax: amax, toggledNaNToNum: toggled, models: models)
@@ -60,6 +65,8 @@ struct ScaleCheck {
         for size in FlatBlockGroups.candidateSizes { bySize[size] = amax(size) }
         var out: [([Float], String)] = []
         if offsets.covered < grouping.rows { out.append((scales(amax(columns)), MismatchCause.tailRowsInLastGroup)) }
+        // The payload's straddling block size first, then the autotuner's config sets, then
+        // every single block size (`attribute` orders them by how many scales each reproduces).
         if let s = payloadStraddleSize, let a = bySize[s] { out.append((scales(a), MismatchCause.groupBoundary(blockSize: s))) }
         for set in FlatBlockGroups.autotuneSets {
             let merged = set.dropFirst().reduce(bySize[set[0]]!) { acc, size in
@@ -67,7 +74,9 @@ struct ScaleCheck {
             }
             out.append((scales(merged), MismatchCause.neighbouringAmax(blockSizes: set)))
         }
-        for size in FlatBlockGroups.candidateSizes { out.append((scales(bySize[size]!), MismatchCause.neighbouringAmax(blockSizes: [size]))) }
+        for size in FlatBlockGroups.candidateSizes where size != payloadStraddleSize {
+            out.append((scales(bySize[size]!), MismatchCause.groupBoundary(blockSize: size)))
+        }
         return out
     }
 

@@ -53,6 +53,9 @@ public struct DatasetReport: Codable, Sendable {
     /// Every mismatch attributed to the first recognised cause that reproduces it (SPEC 8.2),
     /// largest count first; `unexplained` collects the rest. The counts add up to `mismatches`.
     public var causes: [CauseReport]?
+    /// How many of the mismatches no recognised cause reproduces (the `unexplained` entry of
+    /// `causes`; 0 when every mismatch is explained). Present when there are mismatches.
+    public var unexplained: Int?
     /// Mismatches per group (G entries, then one for rows outside every group), when the
     /// dataset's elements have groups.
     public var byGroup: [Int]?
@@ -64,7 +67,7 @@ public struct DatasetReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case kind, elements, mismatches, maxUlp, accumBits, accumBitsBeyondRounding, skipped, firstMismatch
-        case causes, byGroup, mismatchRows, judgedUnder
+        case causes, unexplained, byGroup, mismatchRows, judgedUnder
     }
     /// The recipe / reduction the dataset was judged under.
     public var judgedUnder: String?

@@ -81,11 +81,22 @@ import Testing
 
     @Test func infinityUnderBothAmaxPolicies() throws {
         let bits: [UInt16] = [0x7F80, bf16(1), 0xFF80, bf16(-2)]
-        // nan_to_num: amax = bf16 max, scale tiny; Inf * scale = Inf, clamped to 448.
-        let t = try Quantizer(recipe: .tensorwise).quantize(bits, shape: [2, 2], reduction: .tensorwise)
+        // nan_to_num in the amax only: amax = bf16 max, scale tiny (2^-120); Inf * scale = Inf,
+        // clamped to 448.
+        var amaxOnly = Recipe.tensorwise
+        amaxOnly.inputNaNToNum = false
+        let t = try Quantizer(recipe: amaxOnly).quantize(bits, shape: [2, 2], reduction: .tensorwise)
         #expect(t.scales[0] == ScaleArithmetic.roundDownToPowerOfTwo(Float(448 / Amax.bf16Max)))
+        #expect(t.scales[0] == 0x1p-120)
         #expect(t.codes[0] == 0x7E && t.codes[2] == 0xFE)
         #expect(t.codes[1] == 0 && t.codes[3] == 0x80)  // underflow keeps the sign
+        // input_nan_to_num (the tensorwise preset, PR #4179): +-Inf is +-bf16 max before the
+        // multiply, (2 - 2^-7) * 2^127 * 2^-120 = 254, which e4m3fn rounds to 256 (0x78).
+        let pr = try Quantizer(recipe: .tensorwise).quantize(bits, shape: [2, 2], reduction: .tensorwise)
+        #expect(pr.scales == t.scales)
+        #expect(pr.codes == [0x78, 0x00, 0xF8, 0x80])
+        let nan = try Quantizer(recipe: .tensorwise).quantize([0x7FC0, 0xFFC1, bf16(1), bf16(-1)], shape: [1, 4], reduction: .tensorwise)
+        #expect(nan.codes[0] == 0x00 && nan.codes[1] == 0x00, "a NaN input is written 0x00")
         // propagate: amax Inf, scale 0, Inf * 0 = NaN, finite * 0 = 0.
         let r = try Quantizer(recipe: .rowwise).quantize(bits, shape: [2, 2], reduction: .tensorwise)
         #expect(r.scales == [0])

@@ -29,6 +29,14 @@ func Foundation_exp2(_ e: Double) -> Double { Double(sign: .plus, exponent: Int(
 /// (not the tables), with the reduction sets written out per case.
 func naiveQuantize(_ bits: [UInt16], shape: [Int], reduction: Reduction, transposed: Bool,
                    offsets: [Int], recipe: Recipe) -> (codes: [UInt8], scales: [Float]) {
+    // input_nan_to_num (SPEC 8.1): torch.nan_to_num on the values, written out in Double.
+    let bf16Max = (2 - 1.0 / 128) * Foundation_exp2(127)
+    let bits = !recipe.inputNaNToNum ? bits : bits.map { b -> UInt16 in
+        let v = BinaryFormat.bf16.decode(UInt32(b))
+        if v.isNaN { return 0 }
+        if v.isInfinite { return v > 0 ? bf16(bf16Max) : bf16(-bf16Max) }
+        return b
+    }
     let rows = shape.count == 2 ? shape[0] : shape[0] * shape[1]
     let cols = shape.last!
     // The scale index of each element, spelled out from SPEC section 3.
