@@ -1,97 +1,73 @@
 #!/usr/bin/env bash
-# hip_gpu.sh: everything the HIP path does on an NVIDIA GPU machine, in one go:
-#   1. environment (GPU, nvcc, Python packages, HDF5)
-#   2. build: scripts/hip_build.sh nvidia (nvcc -gencode arch=compute_90,code=sm_90)
-#   3. the device cast test (all 2^32 fp32 inputs against PTX cvt.rn.satfinite)
-#   4. test fixtures (scripts/hip_make_test_fixture.py), the runner over them with every recipe
-#      variant, and the numpy check (scripts/hip_run_all.sh); invalid fixtures must give exit 2
-#   5. the benchmark (scripts/hip_bench.py), report to $OUT/hip-bench.md
-# Logs go to $OUT (default hip/build/out). Every stage runs even if an earlier one failed; the
-# exit status is the number of failed stages.
-#
-# If the machine has no HDF5 development files, set HIP_H5INC to a folder holding HDF5 headers:
-# the runner is then linked against the HDF5 library bundled with h5py (version check disabled).
+# hip_gpu.sh: everything the HIP path does on an NVIDIA GPU machine, in one device call:
+#   1. environment (GPU, nvcc, Python packages)
+#   2. build: the carried hip/build/nvidia (scripts/hip_build.sh nvidia, made on the development
+#      machine) if its runner loads here, else the runner relinked here (scripts/hip_gpu_relink.sh),
+#      else everything built here
+#   3. hip/build/nvidia/cast_device_test: the cast funnel vs the software cast, all 2^32 fp32
+#   4. hip/build/nvidia/odd_shapes_test: every kernel on odd and unaligned shapes vs a host reference
+#   5. test fixtures: invalid ones must give exit 2; the runner over the valid ones with every knob
+#      variant, then the numpy check (scripts/hip_run_all.sh)
+#   6. the committed reference fixtures through the runner (scripts/gpu_fixtures.sh, HIP only)
+#      -> $OUT/hip-NAME.h5 (copy to fixtures/hip/ on the development machine)
+#   7. the benchmark beside PR #4179's kernels (scripts/hip_bench.py) -> $OUT/hip-bench.md
+# Everything printed goes to $OUT/gpu.log too. Every stage runs even if an earlier one failed;
+# the exit status is the number of failed stages. Set FP8MOE_COMMIT to `git rev-parse HEAD` of
+# the tree sent (recorded in the fixtures and the report). PR #4179's kernels are read from
+# .peers-hip/ (carried; see scripts/hip_peers.sh).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT="${OUT:-$PWD/hip/build/out}"
 mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1
+exec > >(tee "$OUT/gpu.log") 2>&1
+export PYTHONUNBUFFERED=1 HDF5_DISABLE_VERSION_CHECK=2 FP8MOE_SCRIPT=scripts/hip_gpu.sh
 failed=()
-stage() { echo; echo "=== $*"; }
+stage() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+bin=hip/build/nvidia
 
 stage "environment"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
-nvcc --version | tail -2
+nvcc --version | tail -1
 python3 -c "import torch, triton, h5py, numpy, ml_dtypes; print('torch', torch.__version__, 'triton', triton.__version__, 'h5py', h5py.__version__, 'hdf5', h5py.version.hdf5_version, 'numpy', numpy.__version__, 'ml_dtypes', ml_dtypes.__version__)"
-ls /usr/include/hdf5/serial/hdf5.h /usr/include/hdf5.h 2>&1 | head -2
-(ldconfig -p | grep -E "libhdf5(_serial)?\.so" | head -2) || true
+echo "commit ${FP8MOE_COMMIT:-unknown}"
 
-stage "build (nvcc)"
-if ! scripts/hip_build.sh nvidia >"$OUT/build.log" 2>&1; then
-    cat "$OUT/build.log"
-    h5lib="$(python3 -c "import h5py, os, glob; d = os.path.join(os.path.dirname(os.path.dirname(h5py.__file__)), 'h5py.libs'); print((sorted(glob.glob(d + '/libhdf5-*.so*')) or [''])[0])")"
-    if [[ -n "${HIP_H5INC:-}" && -f "$HIP_H5INC/hdf5.h" && -n "$h5lib" ]]; then
-        echo "retrying with $HIP_H5INC and $h5lib"
-        export HDF5_DISABLE_VERSION_CHECK=2
-        HDF5_CFLAGS="-I$HIP_H5INC" HDF5_LIBS="$h5lib -Xlinker -rpath -Xlinker $(dirname "$h5lib")" \
-            scripts/hip_build.sh nvidia >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; failed+=(build); }
-    else
-        failed+=(build)
-    fi
+stage "build"
+if [[ -x $bin/fp8moe-hip-runner ]] && ! ldd $bin/fp8moe-hip-runner | grep -q "not found"; then
+    echo "carried build loads here"
+else
+    ldd $bin/fp8moe-hip-runner 2>&1 | grep "not found"
+    bash scripts/hip_gpu_relink.sh || failed+=(build)
 fi
-tail -3 "$OUT/build.log"
-# Resource usage of each kernel (registers, spills) from ptxas -v.
-python3 - "$PWD/hip/build/nvidia/ptxas.log" <<'EOF' || true
-import re, sys
-kernel = None
-for line in open(sys.argv[1]):
-    m = re.search(r"Compiling entry function '(\w+)'", line)
-    if m:
-        kernel = m.group(1)
-    m = re.search(r"Used (\d+) registers", line)
-    if m and kernel:
-        short = re.sub(r"_ZN6fp8moe\d+", "", kernel)[:60]
-        print(f"  {short:<60} {m.group(1):>4} regs")
-    if "spill" in line and not re.search(r"0 bytes spill stores, 0 bytes spill loads", line):
-        print("  SPILL:", kernel, line.strip())
-EOF
+$bin/fp8moe-hip-runner --device-info || failed+=(device_info)
 
 stage "device cast test"
-if [[ -x hip/build/nvidia/cast_device_test ]]; then
-    hip/build/nvidia/cast_device_test 2>&1 | tee "$OUT/cast_test.log"
-    if [[ ${PIPESTATUS[0]} -ne 0 ]]; then
-        failed+=(cast_test)
-        if grep -q "quantize_bf16_pair vs software.*[1-9][0-9]* mismatches" "$OUT/cast_test.log"; then
-            echo "hardware pair cast disagrees with the software cast: rebuilding with -DFP8MOE_SOFTWARE_CAST"
-            EXTRA_NVCC_FLAGS=-DFP8MOE_SOFTWARE_CAST scripts/hip_build.sh nvidia >>"$OUT/build.log" 2>&1
-            hip/build/nvidia/cast_device_test 2>&1 | tee -a "$OUT/cast_test.log"
-        fi
-    fi
-else
-    failed+=(cast_test)
-fi
+$bin/cast_device_test || failed+=(cast_test)
 
-stage "fixtures: runner + numpy check"
-runner=hip/build/nvidia/fp8moe-hip-runner
+stage "odd shapes and unaligned pointers"
+$bin/odd_shapes_test | tail -n 25 || failed+=(odd_shapes)
+
+stage "test fixtures: invalid inputs, runner + numpy check"
 fx=/tmp/hip-fixtures
 rm -rf "$fx" "$fx-bad" "$fx-out"
 python3 scripts/hip_make_test_fixture.py make "$fx" >/dev/null && python3 scripts/hip_make_test_fixture.py bad "$fx-bad" >/dev/null
 bad_ok=1
 for f in "$fx-bad"/*.h5; do
-    msg="$("$runner" "$f" --out /tmp/hip-bad-out.h5 2>&1)"; rc=$?
-    if [[ $rc -ne 2 ]]; then echo "invalid fixture $f: exit $rc: $msg"; bad_ok=0; fi
+    msg="$($bin/fp8moe-hip-runner "$f" --out /tmp/hip-bad-out.h5 2>&1)"; rc=$?
+    if [[ $rc -ne 2 || "$msg" != *"$f"* ]]; then echo "invalid fixture $f: exit $rc: $msg"; bad_ok=0; else echo "exit 2: ${msg#*invalid input: }"; fi
 done
-[[ $bad_ok -eq 1 ]] && echo "invalid fixtures: all exit 2" || failed+=(invalid_inputs)
-"$runner" --device-info
-scripts/hip_run_all.sh "$fx" "$fx-out" >"$OUT/run_all.log" 2>&1 || failed+=(fixtures)
-grep -E "hip_run_all|^check|FAIL|expected|==" "$OUT/run_all.log" | grep -v "^==" | tail -40
-# The runner's own timing table for the biggest test fixture.
-grep -A14 "moe2048.h5 ->" "$OUT/run_all.log" | head -16
+[[ $bad_ok -eq 1 ]] || failed+=(invalid_inputs)
+RUNNER=$bin/fp8moe-hip-runner scripts/hip_run_all.sh "$fx" "$fx-out" >/tmp/run_all.log 2>&1 || failed+=(fixtures)
+grep -E "hip_run_all|^check|FAIL|expected" /tmp/run_all.log | tail -20
+grep -A16 "moe2048.h5 ->" /tmp/run_all.log | head -18
+
+stage "reference fixtures (fixtures/hip)"
+WITH_TORCH_PEERS=0 FP8MOE_SCRIPT=scripts/gpu_fixtures.sh bash scripts/gpu_fixtures.sh || failed+=(reference_fixtures)
+ls -la "$OUT"/hip-*.h5
 
 stage "benchmark"
-python3 scripts/hip_bench.py --report "$OUT/hip-bench.md" ${HIP_BENCH_ARGS:-} >"$OUT/bench.log" 2>&1 || failed+=(bench)
-grep -v "^|" "$OUT/bench.log" | grep -E "device|Error|error|Traceback" | head -20
-grep -E "^\| |^- hip|Goals" "$OUT/bench.log"
+python3 scripts/hip_bench.py --report "$OUT/hip-bench.md" ${HIP_BENCH_ARGS:-} > /tmp/bench.log 2>&1 || failed+=(bench)
+grep -v "^|" /tmp/bench.log | grep -v "^- " | tail -60
+grep -E "^- " /tmp/bench.log | tail -30
 
 stage "summary"
 if [[ ${#failed[@]} -eq 0 ]]; then echo "hip_gpu: all stages passed"; else echo "hip_gpu: failed stages: ${failed[*]}"; fi

@@ -13,6 +13,8 @@ multiples of 8 (the scalar path).
 
 The reference follows SPEC section 3 / torchao semantics, written independently of the kernels
 (float arithmetic, not bit tricks):
+  input  input_nan_to_num = 1 (SPEC 8.1): x = np.nan_to_num(x, 0, +-bf16 max) before the amax
+         AND the multiply (PR #4179's kernels); 0: x as it is
   amax   max |x| over the reduction set; `nan_to_num`: np.nan_to_num(x, 0, +-bf16 max) first;
          `propagate`: a NaN anywhere makes the amax NaN
   scale  fp8_max / max(amax, 1e-12): fp64 then rounded to fp32, or fp32; pow2:
@@ -124,8 +126,9 @@ def make(outdir, seed):
     a = random_bf16(rng, (M, K))
     sprinkle(rng, a, 0.01, SPECIAL_NAN + SPECIAL_INF + SPECIAL_FINITE)
     b = random_bf16(rng, (G, K, N))
+    sprinkle(rng, b, 0.01, SPECIAL_NAN + SPECIAL_INF)
     grad_out = random_bf16(rng, (M, N))
-    sprinkle(rng, grad_out, 0.03, SPECIAL_FINITE + SPECIAL_MAX)
+    sprinkle(rng, grad_out, 0.03, SPECIAL_FINITE + SPECIAL_MAX + SPECIAL_NAN)
     path = os.path.join(outdir, "odd.h5")
     write_fixture(path, "hip test: K, N not multiples of 8", a, b, [0, 40, 70], grad_out)
     made.append(path)
@@ -193,9 +196,16 @@ def bad(outdir):
     with h5py.File(os.path.join(outdir, "a_float16.h5"), "w") as f:
         d = f.create_dataset("inputs/a", data=a)
         d.attrs["dtype"] = "float16"
+    with h5py.File(os.path.join(outdir, "b_float32_data.h5"), "w") as f:
+        f.create_dataset("inputs/b", data=bf16_to_f32(b))  # floats, not bf16 bit patterns
+    with h5py.File(os.path.join(outdir, "offsets_float.h5"), "w") as f:
+        f.create_dataset("inputs/a", data=a).attrs["dtype"] = "bfloat16"
+        f.create_dataset("inputs/offsets", data=np.array([5.0, 10.0, 20.0]))
+    with h5py.File(os.path.join(outdir, "a_no_columns.h5"), "w") as f:
+        f.create_dataset("inputs/a", data=np.zeros((4, 0), np.uint16)).attrs["dtype"] = "bfloat16"
     with open(os.path.join(outdir, "not_hdf5.h5"), "wb") as f:
         f.write(b"this is not an HDF5 file\n")
-    print("wrote", len(cases) + 2, "invalid fixtures to", outdir)
+    print("wrote", len(cases) + 5, "invalid fixtures to", outdir)
 
 
 # ----------------------------------------------------------------------------- reference
@@ -236,13 +246,15 @@ def group_ids(rows, offsets):
     return np.searchsorted(np.asarray(offsets, np.int64), np.arange(rows), side="right")
 
 
-def reference(inputs, name, recipe, fmt, nan_policy, compute, pow2):
+def reference(inputs, name, recipe, fmt, nan_policy, compute, pow2, input_nan_to_num=0):
     """(codes, scales) of one result dataset under the recipe of docs/results-schema.md."""
     fp8_max = FORMATS[fmt][1]
     sc = lambda amax: scale_of(amax, fp8_max, compute, pow2)
     src = {"a": "a", "a_wgrad": "a", "grad_out": "grad_out", "grad_out_wgrad": "grad_out",
            "b": "b", "b_t": "b"}[name]
     x = bf16_to_f32(inputs[src])
+    if input_nan_to_num:
+        x = np.nan_to_num(x, nan=0.0, posinf=BF16_MAX, neginf=-BF16_MAX).astype(np.float32)
     if name in ("a", "grad_out"):
         if recipe == "tensorwise":
             s = sc(np.array([amax_of(x, None, nan_policy)]))
@@ -313,7 +325,8 @@ def check_file(path, summary):
             grp = f["results"][producer]
             at = {k: text(v) if not isinstance(v, (np.integer, int)) else int(v) for k, v in grp.attrs.items()}
             for key in ("producer", "device", "software", "recipe", "fp8_format", "amax_nan",
-                        "scale_compute", "scale_pow2", "cast_policy", "nan_arith"):
+                        "scale_compute", "scale_pow2", "cast_policy", "nan_arith", "input_nan_to_num",
+                        "date", "commit", "script"):
                 if key not in at:
                     raise Malformed(f"{path}: /results/{producer}: attribute '{key}' missing")
             if at["cast_policy"] != "satfinite" or at["nan_arith"] != "canonical":
@@ -327,7 +340,8 @@ def check_file(path, summary):
                 if "timings/" + name not in grp:
                     raise Malformed(f"{path}: /results/{producer}/timings/{name} missing")
                 want_codes, want_scales = reference(inputs, name, at["recipe"], fmt, at["amax_nan"],
-                                                    at["scale_compute"], at["scale_pow2"])
+                                                    at["scale_compute"], at["scale_pow2"],
+                                                    at["input_nan_to_num"])
                 got_codes = grp[name + "_fp8"][...]
                 got_scales = grp[name + "_scale"][...].astype(np.float32)
                 # A NaN scale must be the canonical 0x7FFFFFFF.

@@ -15,7 +15,7 @@
 // fp32 inputs on the host against a value-domain oracle, and on NVIDIA against the PTX cvt.
 //
 // No hip_fp8.h / cuda_fp8.h: Debian's ROCm 5.2 has none, and the cast must be bit-identical on
-// every platform.
+// every platform. Hardware conversions are used where they give the same bits (cast_pair below).
 #ifndef FP8MOE_FP8_CAST_H
 #define FP8MOE_FP8_CAST_H
 
@@ -172,6 +172,90 @@ FP8MOE_HD inline float scale_from_amax(uint32_t amax_bf16, ScaleParams p) {
     return p.pow2 ? pow2_floor(s) : s;
 }
 
+/// nan_to_num on a bf16 (SPEC 8.1, input_nan_to_num): NaN -> +0 (0x0000), +-Inf -> +-bf16 max
+/// (0x7F7F / 0xFF7F, i.e. the Inf code minus one, sign kept), anything else unchanged.
+FP8MOE_HD inline uint32_t bf16_nan_to_num(uint32_t x_bf16) {
+    const uint32_t a = x_bf16 & 0x7FFFu;
+    if (a < 0x7F80u) return x_bf16;
+    return a == 0x7F80u ? x_bf16 - 1u : 0u;
+}
+
+// ------------------------------------------------------------------ the cast funnel
+//
+// Every kernel converts through cast_pair<F>(y0, y1): two fp32 values, codes packed as
+// (first) | (second << 8), always the `satfinite` bits of fp32_to_fp8_raw. Where the target has a
+// hardware conversion for F it is used, with everything the recipe needs done around it, so that
+// the bytes never depend on what the instruction does with NaN, Inf or overflow:
+//
+//   target                          format    path
+//   NVIDIA sm_89+                   e4m3fn    PTX cvt.rn.satfinite.e4m3x2.f32 (is `satfinite`:
+//                                             RNE, +-max on overflow and +-Inf, NaN -> 0x7F)
+//   AMD gfx940/941/942 (MI300)      e4m3fnuz  v_cvt_pk_fp8_f32 (FNUZ on these targets)
+//   AMD gfx950 (MI355X)             e4m3fn    v_cvt_pk_fp8_f32 (OCP on this target)
+//   everything else                 both      the software cast above
+//
+// The AMD instruction only ever sees finite values in [-max, max]: y is clamped with v_med3_f32
+// (fmed3, the clamp of the recipe), a NaN is replaced by 0 before the instruction and its byte by
+// the NaN code after it (sign dropped), and for FNUZ a 0x80 byte from a non-NaN (a -0 or a tiny
+// negative value that rounds to zero, if the instruction kept the sign) becomes 0x00, since FNUZ
+// has no -0 and 0x80 is its NaN. What is left to the instruction is the rounding of in-range
+// values (round to nearest even per the MODE register, fp8 subnormals included): read from AMD's
+// documentation, not run here (no AMD GPU); hip/tests/cast_device_test.hip checks it over all
+// 2^32 fp32 inputs on any GPU it runs on. The CDNA ISA's clamp bit is not used; ROCm's own packed
+// float2 conversion appears to ignore its saturation flag, so nothing here relies on either.
+// -DFP8MOE_SOFTWARE_CAST turns every hardware path off.
+#if !defined(FP8MOE_SOFTWARE_CAST)
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+#define FP8MOE_HW_CAST_NVIDIA_E4M3FN 1
+#elif defined(__HIP_DEVICE_COMPILE__) && (defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__))
+#define FP8MOE_HW_CAST_AMD Fp8Format::e4m3fnuz
+#elif defined(__HIP_DEVICE_COMPILE__) && defined(__gfx950__)
+#define FP8MOE_HW_CAST_AMD Fp8Format::e4m3fn
+#endif
+#endif
+
+template <Fp8Format F>
+FP8MOE_HD inline uint32_t cast_pair(float y0, float y1) {
+#if defined(FP8MOE_HW_CAST_NVIDIA_E4M3FN)
+    if constexpr (F == Fp8Format::e4m3fn) {
+        unsigned short codes;
+        // PTX: the first source goes to the upper byte, the second to the lower byte.
+        asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(codes) : "f"(y1), "f"(y0));
+        return codes;
+    }
+#elif defined(FP8MOE_HW_CAST_AMD)
+    if constexpr (F == FP8MOE_HW_CAST_AMD) {
+        using T = Fp8Traits<F>;
+        const bool nan0 = y0 != y0, nan1 = y1 != y1;
+        const float c0 = nan0 ? 0.0f : __builtin_amdgcn_fmed3f(y0, -T::max_value, T::max_value);
+        const float c1 = nan1 ? 0.0f : __builtin_amdgcn_fmed3f(y1, -T::max_value, T::max_value);
+        // Word 0 of the result: c0 in byte 0, c1 in byte 1.
+        const uint32_t w = uint32_t(__builtin_amdgcn_cvt_pk_fp8_f32(c0, c1, 0, false));
+        uint32_t b0 = w & 0xFFu, b1 = (w >> 8) & 0xFFu;
+        if constexpr (!T::has_negative_zero) {
+            b0 = b0 == 0x80u ? 0u : b0;
+            b1 = b1 == 0x80u ? 0u : b1;
+        }
+        b0 = nan0 ? T::nan_code : b0;
+        b1 = nan1 ? T::nan_code : b1;
+        return b0 | (b1 << 8);
+    }
+#endif
+    return fp32_to_fp8_raw<F>(y0) | (fp32_to_fp8_raw<F>(y1) << 8);
+}
+
+/// Whether cast_pair<F> uses a hardware conversion in this compilation (device side).
+template <Fp8Format F>
+FP8MOE_HD constexpr bool cast_is_hardware() {
+#if defined(FP8MOE_HW_CAST_NVIDIA_E4M3FN)
+    return F == Fp8Format::e4m3fn;
+#elif defined(FP8MOE_HW_CAST_AMD)
+    return F == FP8MOE_HW_CAST_AMD;
+#else
+    return false;
+#endif
+}
+
 /// One element of the recipe's apply step: y = x_fp32 * scale (one fp32 multiply, one rounding),
 /// clamp to +-fp8_max, cast under `satfinite`. The clamp is the cast's saturation: every y with
 /// |y| >= fp8_max maps to +-max_code, exactly as clamp-then-cast does, and NaN passes the clamp.
@@ -180,30 +264,18 @@ FP8MOE_HD inline uint32_t quantize_bf16(uint32_t x_bf16, float scale) {
     return fp32_to_fp8_raw<F>(bf16_to_float(x_bf16) * scale);
 }
 
-/// Two elements of the apply step, codes packed as (first) | (second << 8).
-///
-/// NVIDIA sm_89+ and e4m3fn: the hardware conversion `cvt.rn.satfinite.e4m3x2.f32`, which IS the
-/// `satfinite` policy this file implements in software: hip/tests/cast_device_test.hip compares
-/// the two over all 2^32 fp32 inputs (0 mismatches on the H100) and checks the byte order of this
-/// function on random pairs; scripts/hip_gpu.sh falls back to the software cast if it ever fails.
-/// It is one instruction per two elements instead of about sixteen per element. Everywhere else
-/// (AMD, e4m3fnuz, or -DFP8MOE_SOFTWARE_CAST): the software cast above.
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890 && !defined(FP8MOE_SOFTWARE_CAST)
-#define FP8MOE_HW_E4M3FN_CAST 1
-#endif
+/// One element through the cast funnel (the kernels' scalar paths use the same conversion as their
+/// vector paths).
+template <Fp8Format F>
+FP8MOE_HD inline uint32_t quantize_bf16_one(uint32_t x_bf16, float scale) {
+    const float y = bf16_to_float(x_bf16) * scale;
+    return cast_pair<F>(y, y) & 0xFFu;
+}
 
+/// Two elements of the apply step through the cast funnel, codes packed as (first) | (second << 8).
 template <Fp8Format F>
 FP8MOE_HD inline uint32_t quantize_bf16_pair(uint32_t x0, float scale0, uint32_t x1, float scale1) {
-#if defined(FP8MOE_HW_E4M3FN_CAST)
-    if constexpr (F == Fp8Format::e4m3fn) {
-        const float y0 = bf16_to_float(x0) * scale0, y1 = bf16_to_float(x1) * scale1;
-        unsigned short codes;
-        // PTX: the first source goes to the upper byte, the second to the lower byte.
-        asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(codes) : "f"(y1), "f"(y0));
-        return codes;
-    }
-#endif
-    return quantize_bf16<F>(x0, scale0) | (quantize_bf16<F>(x1, scale1) << 8);
+    return cast_pair<F>(bf16_to_float(x0) * scale0, bf16_to_float(x1) * scale1);
 }
 
 /// Abs of a bf16 as an orderable key under the amax NaN policy (SPEC section 3, amax_nan).

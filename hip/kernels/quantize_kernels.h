@@ -1,17 +1,22 @@
 // quantize_kernels.h: the device code of the HIP production path (SPEC section 7).
 //
 // Recipe steps (SPEC section 3): amax -> scale -> multiply -> clamp -> cast. The element-level
-// arithmetic (amax key, scale, multiply, cast) lives in fp8_cast.h; this file holds only the
-// reduction sets and the memory traffic:
+// arithmetic (input nan_to_num, amax key, scale, multiply, cast) lives in fp8_cast.h; this file
+// holds only the reduction sets and the memory traffic:
 //
 //   grouped_amax_kernel + grouped_apply_kernel     one scale per group of rows: `tensorwise`
 //                                                  (offsets == nullptr), `per_group`, `per_expert`
+//   grouped_amax_kernel + dual_apply_kernel        tensorwise, row-major and column-major outputs
 //   column_amax_kernel  + column_apply_kernel      one scale per (group of rows, column):
 //                                                  `per_group_column`, rowwise 3-D weights
-//   rowwise_kernel                                 one scale per row, one pass
+//   rowwise_kernel                                 one scale per row, one pass, a team per row
 //
 // Data: bf16 stays bf16 in memory (uint16 bit patterns); fp32 only in registers. VEC = 8 uses
 // 16-byte loads and 8-byte stores (cols % 8 == 0, aligned pointers), VEC = 1 is the scalar path.
+//
+// NaN handling, two template flags (SPEC 3 and 8.1):
+//   KeyNaN   the amax sees nan_to_num(x) (amax_nan = nan_to_num, or input_nan_to_num = 1)
+//   InNaN    the multiply sees nan_to_num(x) too (input_nan_to_num = 1)
 //
 // Amax values travel as bf16 *keys* (fp8_cast.h, bf16_abs_key): unsigned integers ordered as
 // |x| with NaN above Inf, so an integer atomicMax is an exact amax and propagates NaN.
@@ -24,20 +29,24 @@
 namespace fp8moe {
 
 constexpr int kBlock = 256;  ///< threads per block, every kernel
-constexpr int kUnroll = 4;   ///< independent vector loads in flight per thread
 
 __device__ inline uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
 __device__ inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 // ------------------------------------------------------------------------------ vectors
 
+/// How a 16-byte load treats L2 (hip_compat.h): plain, keep (evict last), stream (evict first).
+enum class Hint : int { none = 0, keep = 1, stream = 2 };
+
 /// VEC bf16 values in registers.
 template <int VEC> struct Bf16Vec;
 
 template <> struct Bf16Vec<8> {
     uint32_t w[4];
-    __device__ static Bf16Vec load(const uint16_t* p) {
-        const uint4 v = *reinterpret_cast<const uint4*>(p);
+    __device__ static Bf16Vec load(const uint16_t* p, Hint h = Hint::none) {
+        const uint4 v = h == Hint::keep     ? fp8moe_load16_keep(p)
+                      : h == Hint::stream   ? fp8moe_load16_stream(p)
+                                            : *reinterpret_cast<const uint4*>(p);
         return Bf16Vec{{v.x, v.y, v.z, v.w}};
     }
     __device__ static Bf16Vec zero() { return Bf16Vec{{0, 0, 0, 0}}; }
@@ -46,21 +55,30 @@ template <> struct Bf16Vec<8> {
 
 template <> struct Bf16Vec<1> {
     uint32_t h;
-    __device__ static Bf16Vec load(const uint16_t* p) { return Bf16Vec{p[0]}; }
+    __device__ static Bf16Vec load(const uint16_t* p, Hint = Hint::none) { return Bf16Vec{p[0]}; }
     __device__ static Bf16Vec zero() { return Bf16Vec{0}; }
     __device__ uint32_t operator[](int) const { return h; }
 };
 
-/// Stores VEC codes (each < 256) to out: one 8-byte store for VEC = 8.
-template <int VEC> __device__ inline void store_codes(const uint32_t (&q)[VEC], uint8_t* out);
+/// The value the multiply sees: x, or nan_to_num(x) when InNaN (SPEC 8.1).
+template <bool InNaN>
+__device__ inline uint32_t input_of(uint32_t x_bf16) { return InNaN ? bf16_nan_to_num(x_bf16) : x_bf16; }
 
-template <> __device__ inline void store_codes<8>(const uint32_t (&q)[8], uint8_t* out) {
-    const uint32_t lo = q[0] | (q[1] << 8) | (q[2] << 16) | (q[3] << 24);
-    const uint32_t hi = q[4] | (q[5] << 8) | (q[6] << 16) | (q[7] << 24);
-    *reinterpret_cast<uint2*>(out) = make_uint2(lo, hi);
+/// Packs 8 codes (each < 256) into two words, first code lowest.
+__device__ inline uint2 pack8(const uint32_t (&q)[8]) {
+    return make_uint2(q[0] | (q[1] << 8) | (q[2] << 16) | (q[3] << 24),
+                      q[4] | (q[5] << 8) | (q[6] << 16) | (q[7] << 24));
 }
 
-template <> __device__ inline void store_codes<1>(const uint32_t (&q)[1], uint8_t* out) {
+/// Stores VEC codes to out: one 8-byte store for VEC = 8.
+template <int VEC> __device__ inline void store_codes(const uint32_t (&q)[VEC], uint8_t* out, bool stream = false);
+
+template <> __device__ inline void store_codes<8>(const uint32_t (&q)[8], uint8_t* out, bool stream) {
+    if (stream) fp8moe_store8_stream(out, pack8(q));
+    else *reinterpret_cast<uint2*>(out) = pack8(q);
+}
+
+template <> __device__ inline void store_codes<1>(const uint32_t (&q)[1], uint8_t* out, bool) {
     out[0] = uint8_t(q[0]);
 }
 
@@ -71,45 +89,54 @@ template <int VEC> __device__ inline void store_zeros(uint8_t* out) {
     store_codes<VEC>(q, out);
 }
 
-template <bool NanToNum, int VEC> __device__ inline uint32_t vec_amax(const Bf16Vec<VEC>& v) {
+template <bool KeyNaN, int VEC> __device__ inline uint32_t vec_amax(const Bf16Vec<VEC>& v) {
     uint32_t m = 0;
 #pragma unroll
-    for (int j = 0; j < VEC; ++j) m = umax(m, bf16_abs_key<NanToNum>(v[j]));
+    for (int j = 0; j < VEC; ++j) m = umax(m, bf16_abs_key<KeyNaN>(v[j]));
     return m;
 }
 
-/// Quantizes VEC values, value j with scale[j], into codes q[j] (pairs through
-/// quantize_bf16_pair, the hardware conversion where fp8_cast.h allows it).
-template <Fp8Format F, int VEC>
+/// Quantizes VEC values, value j with scale[j], into codes q[j] (pairs through the cast funnel,
+/// fp8_cast.h cast_pair, the hardware conversion where the target has one).
+template <Fp8Format F, bool InNaN, int VEC>
 __device__ inline void quantize_vec(const Bf16Vec<VEC>& v, const float (&scale)[VEC], uint32_t (&q)[VEC]) {
     if constexpr (VEC % 2 == 0) {
 #pragma unroll
         for (int j = 0; j < VEC; j += 2) {
-            const uint32_t pair = quantize_bf16_pair<F>(v[j], scale[j], v[j + 1], scale[j + 1]);
+            const uint32_t pair = quantize_bf16_pair<F>(input_of<InNaN>(v[j]), scale[j],
+                                                        input_of<InNaN>(v[j + 1]), scale[j + 1]);
             q[j] = pair & 0xFFu;
             q[j + 1] = pair >> 8;
         }
     } else {
 #pragma unroll
-        for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16<F>(v[j], scale[j]);
+        for (int j = 0; j < VEC; ++j) q[j] = quantize_bf16_one<F>(input_of<InNaN>(v[j]), scale[j]);
     }
 }
 
+/// The same with one scale for all VEC values.
+template <Fp8Format F, bool InNaN, int VEC>
+__device__ inline void quantize_vec(const Bf16Vec<VEC>& v, float scale, uint32_t (&q)[VEC]) {
+    float s[VEC];
+#pragma unroll
+    for (int j = 0; j < VEC; ++j) s[j] = scale;
+    quantize_vec<F, InNaN, VEC>(v, s, q);
+}
+
 /// Quantizes VEC values of VEC consecutive columns, each with its own scale, and stores them.
-template <Fp8Format F, int VEC>
+template <Fp8Format F, bool InNaN, int VEC>
 __device__ inline void quantize_store(const Bf16Vec<VEC>& v, const float (&scale)[VEC], uint8_t* out) {
     uint32_t q[VEC];
-    quantize_vec<F, VEC>(v, scale, q);
+    quantize_vec<F, InNaN, VEC>(v, scale, q);
     store_codes<VEC>(q, out);
 }
 
 /// Quantizes VEC values with one scale and stores the codes.
-template <Fp8Format F, int VEC>
-__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out) {
-    float s[VEC];
-#pragma unroll
-    for (int j = 0; j < VEC; ++j) s[j] = scale;
-    quantize_store<F, VEC>(v, s, out);
+template <Fp8Format F, bool InNaN, int VEC>
+__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out, bool stream = false) {
+    uint32_t q[VEC];
+    quantize_vec<F, InNaN, VEC>(v, scale, q);
+    store_codes<VEC>(q, out, stream);
 }
 
 // ------------------------------------------------------------------------------ reductions
@@ -134,6 +161,26 @@ __device__ inline uint32_t block_max(uint32_t v) {
     return v;
 }
 
+/// Max over a team of TEAM consecutive threads (a multiple of the warp size, at most kBlock),
+/// valid in every thread of the team. Every thread of the block must call it.
+template <int TEAM>
+__device__ inline uint32_t team_max(uint32_t v) {
+    v = warp_max(v);
+    if constexpr (TEAM > FP8MOE_WARP_SIZE) {
+        constexpr int kWarps = kBlock / FP8MOE_WARP_SIZE, kPer = TEAM / FP8MOE_WARP_SIZE;
+        __shared__ uint32_t partial[kWarps];
+        const int warp = threadIdx.x / FP8MOE_WARP_SIZE;
+        if (threadIdx.x % FP8MOE_WARP_SIZE == 0) partial[warp] = v;
+        __syncthreads();
+        const int first = warp / kPer * kPer;
+        v = 0;
+#pragma unroll
+        for (int i = 0; i < kPer; ++i) v = umax(v, partial[first + i]);
+        __syncthreads();
+    }
+    return v;
+}
+
 /// The group of a row (SPEC section 4): the first g with offsets[g] > row, so that group g is
 /// rows [offsets[g-1], offsets[g]); `groups` when the row belongs to none (at or beyond
 /// offsets[groups-1]). Empty groups are never returned. offsets == nullptr: one group, all rows.
@@ -149,13 +196,15 @@ __device__ inline int group_of_row(int64_t row, const int32_t* __restrict__ offs
 
 // ------------------------------------------------------------- one scale per group of rows
 //
-// The flattened tensor is cut into tiles of kBlock * VEC * kUnroll elements; block b handles the
-// run of `tiles_per_block` consecutive tiles starting at b * tiles_per_block (1: an ordinary grid;
-// larger: a persistent one). A tile whose first and last rows are in the same group is processed
-// with that group's amax / scale; a tile that straddles a boundary (or an empty group) is
-// processed vector by vector, each vector finding its own group (a vector never crosses a row:
-// cols % VEC == 0). `reverse` walks the tiles from the end: pass 2 then starts on the rows pass 1
-// read last, which are still in L2.
+// The flattened tensor is cut into tiles of kBlock * VEC * UNROLL elements (UNROLL independent
+// vector loads in flight per thread); block b handles the run of `tiles_per_block` consecutive
+// tiles starting at b * tiles_per_block (1: an ordinary grid; larger: a persistent one). A tile
+// whose first and last rows are in the same group is processed with that group's amax / scale; a
+// tile that straddles a boundary (or an empty group) is processed vector by vector, each vector
+// finding its own group (a vector never crosses a row: cols % VEC == 0). `reverse` walks the
+// tiles from the end: pass 2 then starts on the rows pass 1 read last, which are still in L2.
+// With `keep_from` < num_tiles (tuning knob l2_hints), pass 1 loads tiles >= keep_from as
+// evict-last and the others as evict-first, and pass 2 streams (evict-first loads and stores).
 
 /// What a launch of the grouped kernels needs to find rows, groups and tiles.
 struct TilePlan {
@@ -166,6 +215,8 @@ struct TilePlan {
     int groups;
     int64_t num_tiles, tiles_per_block;
     int reverse;
+    int64_t keep_from;  ///< first tile pass 1 keeps in L2 (num_tiles: no hints)
+    int stream;         ///< pass 2: evict-first loads and stores
 };
 
 __device__ inline int64_t row_of(const TilePlan& p, int64_t i) {
@@ -198,29 +249,31 @@ __device__ inline int tile_group(const TilePlan& p, int64_t base, int64_t last, 
     return r1 < span.hi ? span.g : -1;
 }
 
-template <int VEC>
-FP8MOE_HD constexpr int64_t tile_size() { return int64_t(kBlock) * VEC * kUnroll; }
+template <int VEC, int UNROLL>
+FP8MOE_HD constexpr int64_t tile_size() { return int64_t(kBlock) * VEC * UNROLL; }
 
 /// Pass 1: amax per group. Each block keeps a running max for the group of its current tiles and
 /// publishes it (block reduction, one atomicMax) when the group changes and at the end.
-template <int VEC, bool NanToNum>
+template <int VEC, int UNROLL, bool KeyNaN>
 __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
     const uint16_t* __restrict__ x, TilePlan p, uint32_t* __restrict__ amax) {
+    constexpr int64_t kTile = tile_size<VEC, UNROLL>();
     const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
     const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
     GroupSpan span{-1, 0, 0};
     int current = -1;  // block-uniform
     uint32_t acc = 0;
     for (int64_t t = t_begin; t < t_end; ++t) {
-        const int64_t base = t * tile_size<VEC>();
-        const int64_t last = min64(base + tile_size<VEC>(), p.n) - 1;
+        const int64_t base = t * kTile;
+        const int64_t last = min64(base + kTile, p.n) - 1;
+        const Hint hint = p.keep_from >= p.num_tiles ? Hint::none : t >= p.keep_from ? Hint::keep : Hint::stream;
         // Loads first: they do not wait for the group lookup (rows of no group are read for
         // nothing; they are rare).
-        Bf16Vec<VEC> v[kUnroll];
+        Bf16Vec<VEC> v[UNROLL];
 #pragma unroll
-        for (int u = 0; u < kUnroll; ++u) {
+        for (int u = 0; u < UNROLL; ++u) {
             const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-            v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
+            v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i, hint) : Bf16Vec<VEC>::zero();
         }
         const int g = tile_group(p, base, last, span);
         if (g >= 0) {
@@ -234,15 +287,15 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
             }
             if (current >= p.groups) continue;  // rows of no group
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) acc = umax(acc, vec_amax<NanToNum>(v[u]));
+            for (int u = 0; u < UNROLL; ++u) acc = umax(acc, vec_amax<KeyNaN>(v[u]));
         } else {
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
+            for (int u = 0; u < UNROLL; ++u) {
                 const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
                 if (i >= p.n) continue;
                 const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
                 if (gi >= p.groups) continue;
-                const uint32_t m = vec_amax<NanToNum>(v[u]);
+                const uint32_t m = vec_amax<KeyNaN>(v[u]);
                 if (m != 0) atomicMax(&amax[gi], m);
             }
         }
@@ -255,23 +308,19 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
 
 /// PER vectors of VEC values (consecutive in memory) quantized with one scale and stored: one
 /// 16-byte store for VEC = 8, PER = 2.
-template <Fp8Format F, int VEC, int PER>
-__device__ inline void quantize_store_chunk(const Bf16Vec<VEC>* v, float scale, uint8_t* out) {
+template <Fp8Format F, bool InNaN, int VEC, int PER>
+__device__ inline void quantize_store_chunk(const Bf16Vec<VEC>* v, float scale, uint8_t* out, bool stream) {
     if constexpr (PER == 1) {
-        quantize_store<F, VEC>(v[0], scale, out);
+        quantize_store<F, InNaN, VEC>(v[0], scale, out, stream);
     } else {
         static_assert(VEC == 8 && PER == 2, "wide chunks are 2 x 8 values");
-        float s[8];
-#pragma unroll
-        for (int j = 0; j < 8; ++j) s[j] = scale;
         uint32_t q0[8], q1[8];
-        quantize_vec<F, 8>(v[0], s, q0);
-        quantize_vec<F, 8>(v[1], s, q1);
-        *reinterpret_cast<uint4*>(out) =
-            make_uint4(q0[0] | (q0[1] << 8) | (q0[2] << 16) | (q0[3] << 24),
-                       q0[4] | (q0[5] << 8) | (q0[6] << 16) | (q0[7] << 24),
-                       q1[0] | (q1[1] << 8) | (q1[2] << 16) | (q1[3] << 24),
-                       q1[4] | (q1[5] << 8) | (q1[6] << 16) | (q1[7] << 24));
+        quantize_vec<F, InNaN, 8>(v[0], scale, q0);
+        quantize_vec<F, InNaN, 8>(v[1], scale, q1);
+        const uint2 lo = pack8(q0), hi = pack8(q1);
+        const uint4 w = make_uint4(lo.x, lo.y, hi.x, hi.y);
+        if (stream) fp8moe_store16_stream(out, w);
+        else *reinterpret_cast<uint4*>(out) = w;
     }
 }
 
@@ -284,31 +333,33 @@ __device__ inline void store_zeros_chunk(uint8_t* out) {
 /// Pass 2: scale + clamp + cast with the scale of each element's group; zeros for rows of no
 /// group. Also writes scale_out[g] for every group (empty ones too). A thread handles chunks of
 /// PER * VEC consecutive values (PER = 2: 16-byte stores; needs cols % 16 == 0).
-template <Fp8Format F, int VEC, int PER>
+template <Fp8Format F, bool InNaN, int VEC, int UNROLL, int PER>
 __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
     const uint16_t* __restrict__ x, TilePlan p, const uint32_t* __restrict__ amax,
     ScaleParams params, uint8_t* __restrict__ out, float* __restrict__ scale_out) {
-    constexpr int kChunk = VEC * PER, kSteps = kUnroll / PER;
+    constexpr int kChunk = VEC * PER, kSteps = UNROLL / PER;
+    constexpr int64_t kTile = tile_size<VEC, UNROLL>();
     for (int64_t g = int64_t(blockIdx.x) * kBlock + threadIdx.x; g < p.groups;
          g += int64_t(gridDim.x) * kBlock)
         scale_out[g] = scale_from_amax<F>(amax[g], params);
 
     const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
     const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
+    const Hint hint = p.stream ? Hint::stream : Hint::none;
     GroupSpan span{-1, 0, 0};
     int current = -1;
     float scale = 0.0f;
     for (int64_t s = t_begin; s < t_end; ++s) {
         const int64_t t = p.reverse ? p.num_tiles - 1 - s : s;
-        const int64_t base = t * tile_size<VEC>();
-        const int64_t last = min64(base + tile_size<VEC>(), p.n) - 1;
-        Bf16Vec<VEC> v[kUnroll];  // loads first, as in pass 1
+        const int64_t base = t * kTile;
+        const int64_t last = min64(base + kTile, p.n) - 1;
+        Bf16Vec<VEC> v[UNROLL];  // loads first, as in pass 1
 #pragma unroll
         for (int u = 0; u < kSteps; ++u) {
             const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
 #pragma unroll
             for (int k = 0; k < PER; ++k)
-                v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC) : Bf16Vec<VEC>::zero();
+                v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC, hint) : Bf16Vec<VEC>::zero();
         }
         const int g = tile_group(p, base, last, span);
         if (g >= 0) {
@@ -320,7 +371,7 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
             for (int u = 0; u < kSteps; ++u) {
                 const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
                 if (i >= p.n) continue;
-                if (current < p.groups) quantize_store_chunk<F, VEC, PER>(&v[u * PER], scale, out + i);
+                if (current < p.groups) quantize_store_chunk<F, InNaN, VEC, PER>(&v[u * PER], scale, out + i, p.stream);
                 else store_zeros_chunk<VEC, PER>(out + i);
             }
         } else {
@@ -330,11 +381,98 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
                 if (i >= p.n) continue;
                 const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
                 if (gi < p.groups)
-                    quantize_store_chunk<F, VEC, PER>(&v[u * PER], scale_from_amax<F>(amax[gi], params), out + i);
+                    quantize_store_chunk<F, InNaN, VEC, PER>(&v[u * PER], scale_from_amax<F>(amax[gi], params), out + i, p.stream);
                 else
                     store_zeros_chunk<VEC, PER>(out + i);
             }
         }
+    }
+}
+
+// ------------------------------------------------- tensorwise, two layouts from one pass
+//
+// Pass 2 of the dual-layout recipe (the PR #4179 branch's 2-D kernel at 3322d2f writes both):
+// tiles of kDualRows x kDualCols; a block quantizes its tile once, stores it row-major
+// (out[r * cols + c]) and, through shared memory, column-major (out_t[c * rows + r], i.e. the
+// [cols, rows] transpose, which is what a [rows, cols] tensor with strides (1, rows) holds).
+// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element.
+// `aligned` (cols % 8 == 0, rows % 16 == 0, 16-byte aligned pointers) allows the vector path on
+// full tiles; edge tiles and unaligned tensors go element by element (same bytes).
+
+constexpr int kDualRows = 128, kDualCols = 128;
+
+/// Bytes 0..3 of four words holding one code each, as one word (first lowest).
+__device__ inline uint32_t pack4(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t b3) {
+    return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+}
+
+template <Fp8Format F, bool InNaN>
+__global__ void __launch_bounds__(kBlock) dual_apply_kernel(
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned,
+    const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
+    uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
+    // The transposed tile, one word per (column, 4 rows): word c * kStride + r / 4 holds rows
+    // r..r+3 of column c. kStride = 34 words: stores of a warp fall in 32 different banks.
+    constexpr int kStride = kDualRows / 4 + 2;
+    __shared__ uint32_t tile[kDualCols * kStride];
+    const int64_t r0 = int64_t(blockIdx.x) * kDualRows, c0 = int64_t(blockIdx.y) * kDualCols;
+    const float scale = scale_from_amax<F>(amax[0], params);
+    if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) scale_out[0] = scale;
+    const bool full = aligned && r0 + kDualRows <= rows && c0 + kDualCols <= cols;
+    if (full) {
+        // A thread owns 8 columns (vector cv) of two quads of 4 rows. Each group of 32
+        // consecutive threads covers two vectors (thread pairs read 32 contiguous bytes of a row)
+        // and 16 quads, so its stores to `tile` fall in 32 different banks.
+        constexpr int kVecs = kDualCols / 8, kQuadsPerPass = kBlock / kVecs;
+        static_assert(kVecs == 16 && kDualRows / 4 == 2 * kQuadsPerPass, "the thread map below");
+        const int t = threadIdx.x;
+        const int cv = ((t >> 5) * 2 + (t & 1)) % kVecs;
+        const int quad0 = (t >> 1) & 15;
+        Bf16Vec<8> v[2][4];
+#pragma unroll
+        for (int h = 0; h < 2; ++h)
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                const int64_t r = r0 + (h * kQuadsPerPass + quad0) * 4 + i;
+                v[h][i] = Bf16Vec<8>::load(x + r * cols + c0 + cv * 8);
+            }
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const int quad = h * kQuadsPerPass + quad0;
+            uint32_t q[4][8];
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                quantize_vec<F, InNaN, 8>(v[h][i], scale, q[i]);
+                store_codes<8>(q[i], out + (r0 + quad * 4 + i) * cols + c0 + cv * 8);
+            }
+#pragma unroll
+            for (int j = 0; j < 8; ++j) tile[(cv * 8 + j) * kStride + quad] = pack4(q[0][j], q[1][j], q[2][j], q[3][j]);
+        }
+        __syncthreads();
+        // Column-major: 16 consecutive rows of one column per store.
+        constexpr int kChunks = kDualRows / 16, kSteps = kDualCols * kChunks / kBlock;
+#pragma unroll
+        for (int u = 0; u < kSteps; ++u) {
+            const int idx = u * kBlock + threadIdx.x, c = idx / kChunks, part = idx % kChunks;
+            const uint32_t* w = tile + c * kStride + part * 4;
+            *reinterpret_cast<uint4*>(out_t + (c0 + c) * rows + r0 + part * 16) = make_uint4(w[0], w[1], w[2], w[3]);
+        }
+        return;
+    }
+    // Edge tiles and unaligned tensors: element by element, the same bytes.
+    uint8_t* bytes = reinterpret_cast<uint8_t*>(tile);  // bytes[c * 4 * kStride + r]
+    for (int idx = threadIdx.x; idx < kDualRows * kDualCols; idx += kBlock) {
+        const int r = idx / kDualCols, c = idx % kDualCols;
+        if (r0 + r >= rows || c0 + c >= cols) continue;
+        const uint32_t q = quantize_bf16_one<F>(input_of<InNaN>(x[(r0 + r) * cols + c0 + c]), scale);
+        out[(r0 + r) * cols + c0 + c] = uint8_t(q);
+        bytes[c * 4 * kStride + r] = uint8_t(q);
+    }
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < kDualRows * kDualCols; idx += kBlock) {
+        const int c = idx / kDualRows, r = idx % kDualRows;
+        if (r0 + r >= rows || c0 + c >= cols) continue;
+        out_t[(c0 + c) * rows + r0 + r] = bytes[c * 4 * kStride + r];
     }
 }
 
@@ -344,8 +482,10 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
 // its row tile; group boundaries are the same for the whole block, so the walk is split into
 // segments of one group each (empty groups are skipped by group_of_row).
 
+constexpr int kColumnUnroll = 4;  ///< rows loaded ahead per thread in the column kernels
+
 /// Pass 1: per segment, VEC running maxes in registers, then VEC atomicMax into amax[g, c..].
-template <int VEC, bool NanToNum>
+template <int VEC, bool KeyNaN>
 __global__ void __launch_bounds__(kBlock) column_amax_kernel(
     const uint16_t* __restrict__ x, int64_t rows, int64_t cols, const int32_t* __restrict__ offsets,
     int groups, int64_t rows_per_tile, uint32_t* __restrict__ amax) {
@@ -361,19 +501,19 @@ __global__ void __launch_bounds__(kBlock) column_amax_kernel(
 #pragma unroll
         for (int j = 0; j < VEC; ++j) acc[j] = 0;
         const uint16_t* p = x + r * cols + c;
-        for (; r + kUnroll <= seg_end; r += kUnroll, p += kUnroll * cols) {
-            Bf16Vec<VEC> v[kUnroll];
+        for (; r + kColumnUnroll <= seg_end; r += kColumnUnroll, p += kColumnUnroll * cols) {
+            Bf16Vec<VEC> v[kColumnUnroll];
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) v[u] = Bf16Vec<VEC>::load(p + u * cols);
+            for (int u = 0; u < kColumnUnroll; ++u) v[u] = Bf16Vec<VEC>::load(p + u * cols);
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u)
+            for (int u = 0; u < kColumnUnroll; ++u)
 #pragma unroll
-                for (int j = 0; j < VEC; ++j) acc[j] = umax(acc[j], bf16_abs_key<NanToNum>(v[u][j]));
+                for (int j = 0; j < VEC; ++j) acc[j] = umax(acc[j], bf16_abs_key<KeyNaN>(v[u][j]));
         }
         for (; r < seg_end; ++r, p += cols) {
             const Bf16Vec<VEC> v = Bf16Vec<VEC>::load(p);
 #pragma unroll
-            for (int j = 0; j < VEC; ++j) acc[j] = umax(acc[j], bf16_abs_key<NanToNum>(v[j]));
+            for (int j = 0; j < VEC; ++j) acc[j] = umax(acc[j], bf16_abs_key<KeyNaN>(v[j]));
         }
         uint32_t* a = amax + int64_t(g) * cols + c;
 #pragma unroll
@@ -384,7 +524,7 @@ __global__ void __launch_bounds__(kBlock) column_amax_kernel(
 
 /// Pass 2: per segment, VEC scales from the amaxes, then scale + clamp + cast row by row; zeros
 /// for rows of no group. Also writes scale_out[g, c] for every group and column.
-template <Fp8Format F, int VEC>
+template <Fp8Format F, bool InNaN, int VEC>
 __global__ void __launch_bounds__(kBlock) column_apply_kernel(
     const uint16_t* __restrict__ x, int64_t rows, int64_t cols, const int32_t* __restrict__ offsets,
     int groups, int64_t rows_per_tile, const uint32_t* __restrict__ amax, ScaleParams params,
@@ -410,64 +550,69 @@ __global__ void __launch_bounds__(kBlock) column_apply_kernel(
 #pragma unroll
         for (int j = 0; j < VEC; ++j)
             scale[j] = scale_from_amax<F>(amax[int64_t(g) * cols + c + j], params);
-        for (; r + kUnroll <= seg_end; r += kUnroll) {
-            Bf16Vec<VEC> v[kUnroll];
+        for (; r + kColumnUnroll <= seg_end; r += kColumnUnroll) {
+            Bf16Vec<VEC> v[kColumnUnroll];
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) v[u] = Bf16Vec<VEC>::load(x + (r + u) * cols + c);
+            for (int u = 0; u < kColumnUnroll; ++u) v[u] = Bf16Vec<VEC>::load(x + (r + u) * cols + c);
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) quantize_store<F, VEC>(v[u], scale, out + (r + u) * cols + c);
+            for (int u = 0; u < kColumnUnroll; ++u) quantize_store<F, InNaN, VEC>(v[u], scale, out + (r + u) * cols + c);
         }
         for (; r < seg_end; ++r)
-            quantize_store<F, VEC>(Bf16Vec<VEC>::load(x + r * cols + c), scale, out + r * cols + c);
+            quantize_store<F, InNaN, VEC>(Bf16Vec<VEC>::load(x + r * cols + c), scale, out + r * cols + c);
     }
 }
 
 // ------------------------------------------------------------------------ one scale per row
 
-/// Vectors per lane held in registers: a row of up to kRowCache * warp * VEC elements (2048 bf16
-/// on NVIDIA, 4096 on AMD with VEC = 8) is read once; longer rows are read twice (the second
-/// read mostly from cache).
+/// Vectors per lane held in registers: a row of up to kRowCache * TEAM * VEC elements is read
+/// once (with VEC = 8: 64 * TEAM, e.g. 2048 for a 32-lane team, 8192 for 128 lanes); longer rows
+/// are read twice (the second read mostly from cache).
 constexpr int kRowCache = 8;
 
-/// One warp per row (grid-stride over rows): amax over the row, warp reduction, scale, cast.
-template <Fp8Format F, int VEC, bool NanToNum>
+/// A team of TEAM threads per row (a multiple of the warp; the block holds kBlock / TEAM rows at
+/// a time; the loop over rows is block-uniform, so teams may synchronise): amax over the row,
+/// team reduction, scale, cast.
+template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN, int TEAM>
 __global__ void __launch_bounds__(kBlock) rowwise_kernel(
     const uint16_t* __restrict__ x, int64_t rows, int64_t cols, ScaleParams params,
     uint8_t* __restrict__ out, float* __restrict__ scale_out) {
-    constexpr int W = FP8MOE_WARP_SIZE;
-    constexpr int kWarps = kBlock / W;
-    const int lane = threadIdx.x % W;
+    static_assert(TEAM % FP8MOE_WARP_SIZE == 0 && TEAM <= kBlock, "a team is whole warps of one block");
+    constexpr int kTeams = kBlock / TEAM;
+    const int lane = threadIdx.x % TEAM, team = threadIdx.x / TEAM;
     const int64_t nvec = cols / VEC;
-    for (int64_t row = int64_t(blockIdx.x) * kWarps + threadIdx.x / W; row < rows;
-         row += int64_t(gridDim.x) * kWarps) {
+    for (int64_t first = int64_t(blockIdx.x) * kTeams; first < rows; first += int64_t(gridDim.x) * kTeams) {
+        const int64_t row = first + team;
+        const bool live = row < rows;
         const uint16_t* xr = x + row * cols;
         uint8_t* outr = out + row * cols;
         float scale;
-        if (nvec <= int64_t(kRowCache) * W) {
+        if (nvec <= int64_t(kRowCache) * TEAM) {
             Bf16Vec<VEC> v[kRowCache];
 #pragma unroll
             for (int j = 0; j < kRowCache; ++j) {
-                const int64_t i = lane + int64_t(j) * W;
-                v[j] = i < nvec ? Bf16Vec<VEC>::load(xr + i * VEC) : Bf16Vec<VEC>::zero();
+                const int64_t i = lane + int64_t(j) * TEAM;
+                v[j] = live && i < nvec ? Bf16Vec<VEC>::load(xr + i * VEC) : Bf16Vec<VEC>::zero();
             }
             uint32_t m = 0;
 #pragma unroll
-            for (int j = 0; j < kRowCache; ++j) m = umax(m, vec_amax<NanToNum>(v[j]));
-            scale = scale_from_amax<F>(warp_max(m), params);
+            for (int j = 0; j < kRowCache; ++j) m = umax(m, vec_amax<KeyNaN>(v[j]));
+            scale = scale_from_amax<F>(team_max<TEAM>(m), params);
 #pragma unroll
             for (int j = 0; j < kRowCache; ++j) {
-                const int64_t i = lane + int64_t(j) * W;
-                if (i < nvec) quantize_store<F, VEC>(v[j], scale, outr + i * VEC);
+                const int64_t i = lane + int64_t(j) * TEAM;
+                if (live && i < nvec) quantize_store<F, InNaN, VEC>(v[j], scale, outr + i * VEC);
             }
         } else {
             uint32_t m = 0;
-            for (int64_t i = lane; i < nvec; i += W)
-                m = umax(m, vec_amax<NanToNum>(Bf16Vec<VEC>::load(xr + i * VEC)));
-            scale = scale_from_amax<F>(warp_max(m), params);
-            for (int64_t i = lane; i < nvec; i += W)
-                quantize_store<F, VEC>(Bf16Vec<VEC>::load(xr + i * VEC), scale, outr + i * VEC);
+            if (live)
+                for (int64_t i = lane; i < nvec; i += TEAM)
+                    m = umax(m, vec_amax<KeyNaN>(Bf16Vec<VEC>::load(xr + i * VEC)));
+            scale = scale_from_amax<F>(team_max<TEAM>(m), params);
+            if (live)
+                for (int64_t i = lane; i < nvec; i += TEAM)
+                    quantize_store<F, InNaN, VEC>(Bf16Vec<VEC>::load(xr + i * VEC), scale, outr + i * VEC);
         }
-        if (lane == 0) scale_out[row] = scale;
+        if (live && lane == 0) scale_out[row] = scale;
     }
 }
 

@@ -1,6 +1,7 @@
 // quantize_launch.hip: host glue of the kernels: the C interface of fp8moe/quant_api.h. Picks
-// the template instance (format, vector width, amax NaN policy), sizes the grid, launches, and
-// checks every runtime call and launch. The kernels themselves are in quantize_kernels.h.
+// the template instance (format, vector width, NaN handling, unroll, team), sizes the grid,
+// launches, and checks every runtime call and launch. The kernels themselves are in
+// quantize_kernels.h.
 #include <stdint.h>
 #include <string.h>
 
@@ -17,24 +18,24 @@ namespace {
         if (fp8q_status_ != hipSuccess) return int(fp8q_status_); \
     } while (0)
 
-/// Multiprocessor count of the current device, read once per device.
-int multiprocessors(int* count) {
-    static int cached_device = -1, cached_count = 0;
-    int device = 0;
-    FP8Q_CHECK(hipGetDevice(&device));
-    if (device != cached_device) {
-        FP8Q_CHECK(hipDeviceGetAttribute(&cached_count, hipDeviceAttributeMultiprocessorCount, device));
-        cached_device = device;
-    }
-    *count = cached_count;
-    return 0;
-}
+/// An attribute of the current device, read once per device.
+struct DeviceFacts {
+    int device = -1, sms = 0, warp = 0, l2_bytes = 0;
+};
 
-/// Warp size of the current device (the rowwise kernel's grid; it strides, so any value is safe).
-int warp_size(int* size) {
+int device_facts(DeviceFacts* out) {
+    static DeviceFacts cached;
     int device = 0;
     FP8Q_CHECK(hipGetDevice(&device));
-    FP8Q_CHECK(hipDeviceGetAttribute(size, hipDeviceAttributeWarpSize, device));
+    if (device != cached.device) {
+        DeviceFacts f;
+        f.device = device;
+        FP8Q_CHECK(hipDeviceGetAttribute(&f.sms, hipDeviceAttributeMultiprocessorCount, device));
+        FP8Q_CHECK(hipDeviceGetAttribute(&f.warp, hipDeviceAttributeWarpSize, device));
+        FP8Q_CHECK(hipDeviceGetAttribute(&f.l2_bytes, hipDeviceAttributeL2CacheSize, device));
+        cached = f;
+    }
+    *out = cached;
     return 0;
 }
 
@@ -50,9 +51,10 @@ int blocks_per_sm(int* blocks) {
     return 0;
 }
 
+bool aligned(const void* p, uintptr_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
+
 bool vectorizable(const void* x, const void* out, int64_t cols) {
-    return cols % 8 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 &&
-           reinterpret_cast<uintptr_t>(out) % 8 == 0;
+    return cols % 8 == 0 && aligned(x, 16) && aligned(out, 8);
 }
 
 ScaleParams scale_params(const fp8q_recipe& r) {
@@ -63,20 +65,23 @@ bool recipe_ok(const fp8q_recipe& r) {
     return (r.format == FP8Q_E4M3FN || r.format == FP8Q_E4M3FNUZ) &&
            (r.amax_nan == FP8Q_AMAX_PROPAGATE || r.amax_nan == FP8Q_AMAX_NAN_TO_NUM) &&
            (r.scale_compute == FP8Q_SCALE_FP64 || r.scale_compute == FP8Q_SCALE_FP32) &&
-           (r.pow2 == 0 || r.pow2 == 1);
+           (r.pow2 == 0 || r.pow2 == 1) && (r.input_nan_to_num == 0 || r.input_nan_to_num == 1);
+}
+
+/// The amax sees nan_to_num(x) (SPEC 3 amax_nan, or 8.1 input_nan_to_num).
+bool key_nan_to_num(const fp8q_recipe& r) { return r.amax_nan == FP8Q_AMAX_NAN_TO_NUM || r.input_nan_to_num; }
+
+/// Defaults measured on the H200 (reports/hip-bench-2026-12-01-h200.md).
+fp8q_tuning g_tuning = {1, 1, 1, 0, 4, 4, 0, 0};
+
+bool tuning_ok(const fp8q_tuning& t) {
+    auto unroll_ok = [](int u) { return u == 4 || u == 8; };
+    return t.amax_tiles >= 0 && t.apply_tiles >= 0 && (t.apply_reverse == 0 || t.apply_reverse == 1) &&
+           (t.apply_wide == 0 || t.apply_wide == 1) && unroll_ok(t.amax_unroll) && unroll_ok(t.apply_unroll) &&
+           t.l2_hints >= 0 && t.l2_hints <= 100 && t.rowwise_team >= 0 && t.rowwise_team <= kBlock;
 }
 
 // ---------------------------------------------------------------------------- grouped
-
-/// Grid shape of the grouped kernels (fp8q_set_grouped_tuning): tiles per block of each pass,
-/// 0 meaning a persistent grid of one wave; pass 2 walking the tiles from the end.
-struct GroupedTuning {
-    int amax_tiles = 1;
-    int apply_tiles = 1;
-    int apply_reverse = 1;
-    int apply_wide = 0;  ///< 16-byte stores in pass 2 where cols % 16 == 0 (slower on the H100)
-};
-GroupedTuning g_tuning;
 
 /// Tiles per block for `per_block` (0: one wave of `resident` blocks per multiprocessor).
 int64_t tiles_per_block(int64_t num_tiles, int per_block, int sms, int resident) {
@@ -86,9 +91,7 @@ int64_t tiles_per_block(int64_t num_tiles, int per_block, int sms, int resident)
     return (num_tiles + wave - 1) / wave;
 }
 
-template <Fp8Format F, int VEC, bool NanToNum>
-int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offsets, int groups,
-            const fp8q_recipe& r, uint8_t* out, float* scale_out, uint32_t* amax, hipStream_t s) {
+TilePlan base_plan(int64_t rows, int64_t cols, const int32_t* offsets, int groups) {
     TilePlan p{};
     p.n = rows * cols;
     p.cols = cols;
@@ -96,58 +99,108 @@ int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offset
     if (p.narrow) p.cols_div = make_fastdiv(uint32_t(cols));
     p.offsets = offsets;
     p.groups = groups;
-    p.num_tiles = (p.n + tile_size<VEC>() - 1) / tile_size<VEC>();
-    bool wide = false;
-    if constexpr (VEC == 8)
-        wide = g_tuning.apply_wide && cols % 16 == 0 && reinterpret_cast<uintptr_t>(out) % 16 == 0;
-    int sms = 0, per_sm_amax = 0, per_sm_apply = 0;
-    if (const int e = multiprocessors(&sms)) return e;
-    int status = blocks_per_sm<grouped_amax_kernel<VEC, NanToNum>>(&per_sm_amax);
-    if (status == 0) status = blocks_per_sm<grouped_apply_kernel<F, VEC, 1>>(&per_sm_apply);
-    if constexpr (VEC == 8)
-        if (status == 0 && wide) status = blocks_per_sm<grouped_apply_kernel<F, VEC, 2>>(&per_sm_apply);
-    if (status != 0) return status;
+    return p;
+}
 
-    FP8Q_CHECK(hipMemsetAsync(amax, 0, sizeof(uint32_t) * size_t(groups), s));
-    TilePlan p1 = p;
-    p1.tiles_per_block = tiles_per_block(p.num_tiles, g_tuning.amax_tiles, sms, per_sm_amax);
-    p1.reverse = 0;
-    const int64_t grid1 = (p.num_tiles + p1.tiles_per_block - 1) / p1.tiles_per_block;
-    if (grid1 > 0) {
-        grouped_amax_kernel<VEC, NanToNum><<<dim3(unsigned(grid1)), dim3(kBlock), 0, s>>>(x, p1, amax);
+/// Pass 1 of the grouped recipes (also of the dual layout): memset of the amax scratch, then the
+/// amax kernel with UNROLL vector loads in flight per thread.
+template <int VEC, int UNROLL, bool KeyNaN>
+int grouped_amax(const uint16_t* x, TilePlan p, uint32_t* amax, const DeviceFacts& dev, hipStream_t s) {
+    int resident = 0;
+    if (const int e = blocks_per_sm<grouped_amax_kernel<VEC, UNROLL, KeyNaN>>(&resident)) return e;
+    p.num_tiles = (p.n + tile_size<VEC, UNROLL>() - 1) / tile_size<VEC, UNROLL>();
+    p.tiles_per_block = tiles_per_block(p.num_tiles, g_tuning.amax_tiles, dev.sms, resident);
+    p.reverse = 0;
+    p.keep_from = p.num_tiles;
+    if (VEC == 8 && g_tuning.l2_hints > 0) {
+        const int64_t keep_bytes = int64_t(dev.l2_bytes) * g_tuning.l2_hints / 100;
+        const int64_t keep_tiles = keep_bytes / (tile_size<VEC, UNROLL>() * 2);
+        p.keep_from = p.num_tiles > keep_tiles ? p.num_tiles - keep_tiles : 0;
+    }
+    FP8Q_CHECK(hipMemsetAsync(amax, 0, sizeof(uint32_t) * size_t(p.groups), s));
+    const int64_t grid = (p.num_tiles + p.tiles_per_block - 1) / p.tiles_per_block;
+    if (grid > 0) {
+        grouped_amax_kernel<VEC, UNROLL, KeyNaN><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(x, p, amax);
         FP8Q_CHECK(hipGetLastError());
     }
-    TilePlan p2 = p;
-    p2.tiles_per_block = tiles_per_block(p.num_tiles, g_tuning.apply_tiles, sms, per_sm_apply);
-    p2.reverse = g_tuning.apply_reverse;
-    int64_t grid2 = (p.num_tiles + p2.tiles_per_block - 1) / p2.tiles_per_block;
-    if (grid2 == 0) grid2 = 1;  // still write the scales
+    return 0;
+}
+
+/// Pass 2 of the grouped recipes with PER vectors per store (PER = 2: 16-byte stores).
+template <Fp8Format F, bool InNaN, int VEC, int UNROLL, int PER>
+int grouped_apply(const uint16_t* x, TilePlan p, const uint32_t* amax, ScaleParams params,
+                  uint8_t* out, float* scale_out, const DeviceFacts& dev, hipStream_t s) {
+    int resident = 0;
+    if (const int e = blocks_per_sm<grouped_apply_kernel<F, InNaN, VEC, UNROLL, PER>>(&resident)) return e;
+    p.num_tiles = (p.n + tile_size<VEC, UNROLL>() - 1) / tile_size<VEC, UNROLL>();
+    p.tiles_per_block = tiles_per_block(p.num_tiles, g_tuning.apply_tiles, dev.sms, resident);
+    p.reverse = g_tuning.apply_reverse;
+    p.keep_from = p.num_tiles;
+    p.stream = VEC == 8 && g_tuning.l2_hints > 0;
+    int64_t grid = (p.num_tiles + p.tiles_per_block - 1) / p.tiles_per_block;
+    if (grid == 0) grid = 1;  // still write the scales
+    grouped_apply_kernel<F, InNaN, VEC, UNROLL, PER><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(
+        x, p, amax, params, out, scale_out);
+    FP8Q_CHECK(hipGetLastError());
+    return 0;
+}
+
+template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN>
+int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offsets, int groups,
+            const fp8q_recipe& r, uint8_t* out, float* scale_out, uint32_t* amax, hipStream_t s) {
+    DeviceFacts dev;
+    if (const int e = device_facts(&dev)) return e;
+    const TilePlan p = base_plan(rows, cols, offsets, groups);
+    const ScaleParams params = scale_params(r);
     if constexpr (VEC == 8) {
-        if (wide) {
-            grouped_apply_kernel<F, VEC, 2><<<dim3(unsigned(grid2)), dim3(kBlock), 0, s>>>(
-                x, p2, amax, scale_params(r), out, scale_out);
-            FP8Q_CHECK(hipGetLastError());
-            return 0;
-        }
+        const int e = g_tuning.amax_unroll == 8 ? grouped_amax<8, 8, KeyNaN>(x, p, amax, dev, s)
+                                                : grouped_amax<8, 4, KeyNaN>(x, p, amax, dev, s);
+        if (e) return e;
+        const bool wide = g_tuning.apply_wide && cols % 16 == 0 && aligned(out, 16);
+        if (g_tuning.apply_unroll == 8)
+            return wide ? grouped_apply<F, InNaN, 8, 8, 2>(x, p, amax, params, out, scale_out, dev, s)
+                        : grouped_apply<F, InNaN, 8, 8, 1>(x, p, amax, params, out, scale_out, dev, s);
+        return wide ? grouped_apply<F, InNaN, 8, 4, 2>(x, p, amax, params, out, scale_out, dev, s)
+                    : grouped_apply<F, InNaN, 8, 4, 1>(x, p, amax, params, out, scale_out, dev, s);
+    } else {
+        if (const int e = grouped_amax<1, 4, KeyNaN>(x, p, amax, dev, s)) return e;
+        return grouped_apply<F, InNaN, 1, 4, 1>(x, p, amax, params, out, scale_out, dev, s);
     }
-    grouped_apply_kernel<F, VEC, 1><<<dim3(unsigned(grid2)), dim3(kBlock), 0, s>>>(
-        x, p2, amax, scale_params(r), out, scale_out);
+}
+
+// ------------------------------------------------------------------------ dual layout
+
+template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN>
+int dual(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, uint8_t* out,
+         uint8_t* out_t, float* scale_out, uint32_t* amax, hipStream_t s) {
+    DeviceFacts dev;
+    if (const int e = device_facts(&dev)) return e;
+    const TilePlan p = base_plan(rows, cols, nullptr, 1);
+    const int e = g_tuning.amax_unroll == 8 && VEC == 8 ? grouped_amax<VEC, 8, KeyNaN>(x, p, amax, dev, s)
+                                                        : grouped_amax<VEC, 4, KeyNaN>(x, p, amax, dev, s);
+    if (e) return e;
+    const int vec_ok = VEC == 8 && rows % 16 == 0 && aligned(out_t, 16);
+    const int64_t gx = rows > 0 ? (rows + kDualRows - 1) / kDualRows : 1;
+    const int64_t gy = (cols + kDualCols - 1) / kDualCols;
+    if (gx > 0x7FFFFFFF || gy > 65535) return int(hipErrorInvalidValue);
+    dual_apply_kernel<F, InNaN><<<dim3(unsigned(gx), unsigned(gy)), dim3(kBlock), 0, s>>>(
+        x, rows, cols, vec_ok, amax, scale_params(r), out, out_t, scale_out);
     FP8Q_CHECK(hipGetLastError());
     return 0;
 }
 
 // ---------------------------------------------------------------------- group columns
 
-template <Fp8Format F, int VEC, bool NanToNum>
+template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN>
 int group_columns(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offsets,
                   int groups, const fp8q_recipe& r, uint8_t* out, float* scale_out,
                   uint32_t* amax, hipStream_t s) {
-    int sms = 0;
-    if (const int e = multiprocessors(&sms)) return e;
+    DeviceFacts dev;
+    if (const int e = device_facts(&dev)) return e;
     const int64_t col_tiles = (cols + int64_t(kBlock) * VEC - 1) / (int64_t(kBlock) * VEC);
     // About 8 blocks per multiprocessor; no fewer than 32 rows per tile (each tile costs
     // cols atomics), and at most 65535 row tiles (grid.y limit).
-    const int64_t want_row_tiles = (int64_t(sms) * 8 + col_tiles - 1) / col_tiles;
+    const int64_t want_row_tiles = (int64_t(dev.sms) * 8 + col_tiles - 1) / col_tiles;
     int64_t rows_per_tile = (rows + want_row_tiles - 1) / (want_row_tiles > 0 ? want_row_tiles : 1);
     if (rows_per_tile < 32) rows_per_tile = 32;
     if ((rows + rows_per_tile - 1) / rows_per_tile > 65535) rows_per_tile = (rows + 65534) / 65535;
@@ -155,12 +208,12 @@ int group_columns(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* 
 
     FP8Q_CHECK(hipMemsetAsync(amax, 0, sizeof(uint32_t) * size_t(groups) * size_t(cols), s));
     if (row_tiles > 0 && col_tiles > 0) {
-        column_amax_kernel<VEC, NanToNum><<<dim3(unsigned(col_tiles), unsigned(row_tiles)), dim3(kBlock), 0, s>>>(
+        column_amax_kernel<VEC, KeyNaN><<<dim3(unsigned(col_tiles), unsigned(row_tiles)), dim3(kBlock), 0, s>>>(
             x, rows, cols, offsets, groups, rows_per_tile, amax);
         FP8Q_CHECK(hipGetLastError());
     }
     const int64_t gx = col_tiles > 0 ? col_tiles : 1, gy = row_tiles > 0 ? row_tiles : 1;
-    column_apply_kernel<F, VEC><<<dim3(unsigned(gx), unsigned(gy)), dim3(kBlock), 0, s>>>(
+    column_apply_kernel<F, InNaN, VEC><<<dim3(unsigned(gx), unsigned(gy)), dim3(kBlock), 0, s>>>(
         x, rows, cols, offsets, groups, rows_per_tile, amax, scale_params(r), out, scale_out);
     FP8Q_CHECK(hipGetLastError());
     return 0;
@@ -168,42 +221,81 @@ int group_columns(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* 
 
 // ---------------------------------------------------------------------------- rowwise
 
-template <Fp8Format F, int VEC, bool NanToNum>
-int rowwise(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, uint8_t* out,
-            float* scale_out, hipStream_t s) {
-    if (rows == 0) return 0;
-    int warp = 0;
-    if (const int e = warp_size(&warp)) return e;
-    const int64_t rows_per_block = kBlock / warp;
+template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN, int TEAM>
+int rowwise_launch(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r,
+                   uint8_t* out, float* scale_out, hipStream_t s) {
+    constexpr int64_t rows_per_block = kBlock / TEAM;
     int64_t grid = (rows + rows_per_block - 1) / rows_per_block;
     if (grid > 0x7FFFFFFF) grid = 0x7FFFFFFF;  // the kernel strides over rows
-    rowwise_kernel<F, VEC, NanToNum><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(
+    rowwise_kernel<F, VEC, KeyNaN, InNaN, TEAM><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(
         x, rows, cols, scale_params(r), out, scale_out);
     FP8Q_CHECK(hipGetLastError());
     return 0;
 }
 
-// ------------------------------------------------------------------------- dispatch
-
-/// Calls Op<F, VEC, NanToNum>::run(args...) for the recipe's format and NaN policy.
-template <template <Fp8Format, int, bool> class Op, int VEC, typename... Args>
-int dispatch(const fp8q_recipe& r, Args... args) {
-    const bool nan_to_num = r.amax_nan == FP8Q_AMAX_NAN_TO_NUM;
-    if (r.format == FP8Q_E4M3FN)
-        return nan_to_num ? Op<Fp8Format::e4m3fn, VEC, true>::run(args...)
-                          : Op<Fp8Format::e4m3fn, VEC, false>::run(args...);
-    return nan_to_num ? Op<Fp8Format::e4m3fnuz, VEC, true>::run(args...)
-                      : Op<Fp8Format::e4m3fnuz, VEC, false>::run(args...);
+/// The team per row: the tuning's, else the smallest number of whole warps whose registers hold
+/// the row (kRowCache vectors per thread), else the whole block (the row is read twice).
+/// VEC = 1 (odd or unaligned rows) uses one warp or the whole block.
+template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN>
+int rowwise(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, uint8_t* out,
+            float* scale_out, hipStream_t s) {
+    if (rows == 0) return 0;
+    DeviceFacts dev;
+    if (const int e = device_facts(&dev)) return e;
+    constexpr int W = FP8MOE_WARP_SIZE;
+    if (dev.warp != W) return int(hipErrorInvalidValue);  // a build for another wavefront size
+    const int64_t nvec = cols / VEC;
+    int team = g_tuning.rowwise_team;
+    if (team == 0) {
+        team = kBlock;
+        for (int t = W; t < kBlock; t *= 2)
+            if (nvec <= int64_t(kRowCache) * t) { team = t; break; }
+    }
+    if (team % W != 0) return int(hipErrorInvalidValue);
+    if constexpr (VEC == 1) {
+        return team == W ? rowwise_launch<F, 1, KeyNaN, InNaN, W>(x, rows, cols, r, out, scale_out, s)
+                         : rowwise_launch<F, 1, KeyNaN, InNaN, kBlock>(x, rows, cols, r, out, scale_out, s);
+    } else {
+        switch (team / W) {
+        case 1: return rowwise_launch<F, VEC, KeyNaN, InNaN, W>(x, rows, cols, r, out, scale_out, s);
+        case 2: return rowwise_launch<F, VEC, KeyNaN, InNaN, 2 * W>(x, rows, cols, r, out, scale_out, s);
+        case 4: if constexpr (4 * W <= kBlock) return rowwise_launch<F, VEC, KeyNaN, InNaN, 4 * W>(x, rows, cols, r, out, scale_out, s);
+                break;
+        case 8: if constexpr (8 * W <= kBlock) return rowwise_launch<F, VEC, KeyNaN, InNaN, 8 * W>(x, rows, cols, r, out, scale_out, s);
+                break;
+        }
+        return int(hipErrorInvalidValue);
+    }
 }
 
-template <Fp8Format F, int VEC, bool N> struct GroupedOp {
-    template <typename... A> static int run(A... a) { return grouped<F, VEC, N>(a...); }
+// ------------------------------------------------------------------------- dispatch
+
+/// Calls Op<F, VEC, KeyNaN, InNaN>::run(args...) for the recipe's format and NaN handling
+/// (InNaN implies KeyNaN: three combinations per format).
+template <template <Fp8Format, int, bool, bool> class Op, int VEC, typename... Args>
+int dispatch(const fp8q_recipe& r, Args... args) {
+    const bool key = key_nan_to_num(r), in = r.input_nan_to_num != 0;
+    if (r.format == FP8Q_E4M3FN) {
+        if (in) return Op<Fp8Format::e4m3fn, VEC, true, true>::run(args...);
+        return key ? Op<Fp8Format::e4m3fn, VEC, true, false>::run(args...)
+                   : Op<Fp8Format::e4m3fn, VEC, false, false>::run(args...);
+    }
+    if (in) return Op<Fp8Format::e4m3fnuz, VEC, true, true>::run(args...);
+    return key ? Op<Fp8Format::e4m3fnuz, VEC, true, false>::run(args...)
+               : Op<Fp8Format::e4m3fnuz, VEC, false, false>::run(args...);
+}
+
+template <Fp8Format F, int VEC, bool K, bool I> struct GroupedOp {
+    template <typename... A> static int run(A... a) { return grouped<F, VEC, K, I>(a...); }
 };
-template <Fp8Format F, int VEC, bool N> struct ColumnsOp {
-    template <typename... A> static int run(A... a) { return group_columns<F, VEC, N>(a...); }
+template <Fp8Format F, int VEC, bool K, bool I> struct DualOp {
+    template <typename... A> static int run(A... a) { return dual<F, VEC, K, I>(a...); }
 };
-template <Fp8Format F, int VEC, bool N> struct RowwiseOp {
-    template <typename... A> static int run(A... a) { return rowwise<F, VEC, N>(a...); }
+template <Fp8Format F, int VEC, bool K, bool I> struct ColumnsOp {
+    template <typename... A> static int run(A... a) { return group_columns<F, VEC, K, I>(a...); }
+};
+template <Fp8Format F, int VEC, bool K, bool I> struct RowwiseOp {
+    template <typename... A> static int run(A... a) { return rowwise<F, VEC, K, I>(a...); }
 };
 
 }  // namespace
@@ -216,7 +308,7 @@ extern "C" int fp8q_quantize_grouped(const uint16_t* x, int64_t rows, int64_t co
                                      uint8_t* out, float* scale_out, uint32_t* amax_scratch,
                                      void* stream) {
     if (!recipe_ok(recipe) || rows < 0 || cols <= 0 || (offsets == nullptr && groups != 1) ||
-        groups < 1)
+        groups < 1 || !x || !out || !scale_out || !amax_scratch)
         return int(hipErrorInvalidValue);
     hipStream_t s = static_cast<hipStream_t>(stream);
     if (vectorizable(x, out, cols))
@@ -224,11 +316,23 @@ extern "C" int fp8q_quantize_grouped(const uint16_t* x, int64_t rows, int64_t co
     return dispatch<GroupedOp, 1>(recipe, x, rows, cols, offsets, groups, recipe, out, scale_out, amax_scratch, s);
 }
 
+extern "C" int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols,
+                                             fp8q_recipe recipe, uint8_t* out, uint8_t* out_t,
+                                             float* scale_out, uint32_t* amax_scratch, void* stream) {
+    if (!recipe_ok(recipe) || rows < 0 || cols <= 0 || !x || !out || !out_t || !scale_out || !amax_scratch)
+        return int(hipErrorInvalidValue);
+    hipStream_t s = static_cast<hipStream_t>(stream);
+    if (vectorizable(x, out, cols))
+        return dispatch<DualOp, 8>(recipe, x, rows, cols, recipe, out, out_t, scale_out, amax_scratch, s);
+    return dispatch<DualOp, 1>(recipe, x, rows, cols, recipe, out, out_t, scale_out, amax_scratch, s);
+}
+
 extern "C" int fp8q_quantize_group_columns(const uint16_t* x, int64_t rows, int64_t cols,
                                            const int32_t* offsets, int groups, fp8q_recipe recipe,
                                            uint8_t* out, float* scale_out, uint32_t* amax_scratch,
                                            void* stream) {
-    if (!recipe_ok(recipe) || rows < 0 || cols <= 0 || offsets == nullptr || groups < 1)
+    if (!recipe_ok(recipe) || rows < 0 || cols <= 0 || offsets == nullptr || groups < 1 || !x ||
+        !out || !scale_out || !amax_scratch)
         return int(hipErrorInvalidValue);
     hipStream_t s = static_cast<hipStream_t>(stream);
     if (vectorizable(x, out, cols))
@@ -239,31 +343,34 @@ extern "C" int fp8q_quantize_group_columns(const uint16_t* x, int64_t rows, int6
 extern "C" int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols,
                                      fp8q_recipe recipe, uint8_t* out, float* scale_out,
                                      void* stream) {
-    if (!recipe_ok(recipe) || rows < 0 || cols <= 0) return int(hipErrorInvalidValue);
+    if (!recipe_ok(recipe) || rows < 0 || cols <= 0 || !x || !out || !scale_out) return int(hipErrorInvalidValue);
     hipStream_t s = static_cast<hipStream_t>(stream);
     if (vectorizable(x, out, cols))
         return dispatch<RowwiseOp, 8>(recipe, x, rows, cols, recipe, out, scale_out, s);
     return dispatch<RowwiseOp, 1>(recipe, x, rows, cols, recipe, out, scale_out, s);
 }
 
-extern "C" int fp8q_set_grouped_tuning(int amax_tiles_per_block, int apply_tiles_per_block,
-                                       int apply_reverse, int apply_wide) {
-    if (amax_tiles_per_block < 0 || apply_tiles_per_block < 0 || (apply_reverse != 0 && apply_reverse != 1) ||
-        (apply_wide != 0 && apply_wide != 1))
-        return int(hipErrorInvalidValue);
-    g_tuning.amax_tiles = amax_tiles_per_block;
-    g_tuning.apply_tiles = apply_tiles_per_block;
-    g_tuning.apply_reverse = apply_reverse;
-    g_tuning.apply_wide = apply_wide;
+extern "C" int fp8q_get_tuning(fp8q_tuning* tuning) {
+    if (!tuning) return int(hipErrorInvalidValue);
+    *tuning = g_tuning;
+    return 0;
+}
+
+extern "C" int fp8q_set_tuning(const fp8q_tuning* tuning) {
+    if (!tuning || !tuning_ok(*tuning)) return int(hipErrorInvalidValue);
+    g_tuning = *tuning;
     return 0;
 }
 
 extern "C" const char* fp8q_cast_description(void) {
-#if defined(FP8MOE_PLATFORM_NVIDIA) && !defined(FP8MOE_SOFTWARE_CAST)
+#if defined(FP8MOE_SOFTWARE_CAST)
+    return "cast satfinite: software (fp8_cast.h) on every target";
+#elif defined(FP8MOE_PLATFORM_NVIDIA)
     return "cast satfinite: e4m3fn by PTX cvt.rn.satfinite.e4m3x2.f32 on sm_89+ (identical to the "
            "software cast over all fp32), else software";
 #else
-    return "cast satfinite: software (fp8_cast.h)";
+    return "cast satfinite: e4m3fnuz on gfx940/941/942 and e4m3fn on gfx950 by v_cvt_pk_fp8_f32 "
+           "after an fmed3 clamp with NaN routed around it, else software (fp8_cast.h)";
 #endif
 }
 
@@ -273,6 +380,7 @@ extern "C" const char* fp8q_error_string(int code) { return hipGetErrorString(hi
 
 extern "C" int fp8q_launch_count(const char* function_name) {
     if (strcmp(function_name, "fp8q_quantize_grouped") == 0) return 3;
+    if (strcmp(function_name, "fp8q_quantize_tensorwise_dual") == 0) return 3;
     if (strcmp(function_name, "fp8q_quantize_group_columns") == 0) return 3;
     if (strcmp(function_name, "fp8q_quantize_rowwise") == 0) return 1;
     return -1;

@@ -1,13 +1,21 @@
 // runner.cpp: fp8moe-hip-runner, the host side of the HIP production path (SPEC section 7).
 //
 // Reads a fixture's inputs (SPEC section 5), runs the quantization kernels of each recipe on the
-// GPU, and writes /results/hip-<platform>-<recipe> with the group attributes SPEC section 5 asks
-// for, the datasets of docs/results-schema.md, and timings/<operand>.
+// GPU, and writes /results/hip-<platform>-<recipe>[-<tag>][-raw-input|-nan2num-input] with the
+// group attributes SPEC sections 5 and 8.1 ask for, provenance (date, commit, script, command),
+// the datasets of docs/results-schema.md, and timings/<operand>.
 //
 // Usage: fp8moe-hip-runner FIXTURE.h5 [--out FILE | --write] [--recipe tensorwise|rowwise|all]
 //            [--format e4m3fn|e4m3fnuz] [--amax-nan propagate|nan_to_num]
-//            [--scale-compute fp64|fp32] [--pow2 0|1] [--tag SUFFIX] [--reps N]
+//            [--input-nan-to-num 0|1|both] [--scale-compute fp64|fp32] [--pow2 0|1]
+//            [--tag SUFFIX] [--reps N] [--commit HASH] [--script NAME]
 //        fp8moe-hip-runner --device-info
+//
+// input_nan_to_num (SPEC 8.1): `both` (default) writes each recipe twice, once with the recipe's
+// preset value under the plain name (tensorwise: 1, the PR #4179 recipe; rowwise: 0) and once
+// with the other value under the name + "-raw-input" (tensorwise, 0) or "-nan2num-input"
+// (rowwise, 1). `--commit` and `--script` (or FP8MOE_COMMIT, FP8MOE_SCRIPT) are recorded as the
+// `commit` and `script` attributes; the runner adds `date` (UTC) and `command` itself.
 //
 // The output is a copy of the fixture plus the results (default FIXTURE stem + .hip-<platform>.h5;
 // --write updates the fixture itself). Either way it is written to a temporary file beside the
@@ -18,6 +26,7 @@
 // e.g. hipErrorNoDevice); 4 the output could not be written.
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,16 +75,19 @@ struct Options {
     std::vector<std::string> recipes{"tensorwise", "rowwise"};
     std::string format = "e4m3fn";
     std::string amax_nan;  // empty: the recipe's default
+    std::string input_nan_to_num = "both";
     std::string scale_compute = "fp64";
     int pow2 = 1;
     std::string tag;
     int reps = 10;
+    std::string commit, script, command;
 };
 
 const char* kUsage =
     "usage: fp8moe-hip-runner FIXTURE.h5 [--out FILE | --write] [--recipe tensorwise|rowwise|all]\n"
     "           [--format e4m3fn|e4m3fnuz] [--amax-nan propagate|nan_to_num]\n"
-    "           [--scale-compute fp64|fp32] [--pow2 0|1] [--tag SUFFIX] [--reps N]\n"
+    "           [--input-nan-to-num 0|1|both] [--scale-compute fp64|fp32] [--pow2 0|1]\n"
+    "           [--tag SUFFIX] [--reps N] [--commit HASH] [--script NAME]\n"
     "       fp8moe-hip-runner --device-info\n";
 
 std::string one_of(const std::string& flag, const std::string& value,
@@ -103,9 +115,16 @@ Options parse(int argc, char** argv) {
                                    : std::vector<std::string>{r};
         } else if (arg == "--format") o.format = one_of("fp8_format", value(), {"e4m3fn", "e4m3fnuz"});
         else if (arg == "--amax-nan") o.amax_nan = one_of(arg, value(), {"propagate", "nan_to_num"});
+        else if (arg == "--input-nan-to-num") o.input_nan_to_num = one_of(arg, value(), {"0", "1", "both"});
+        else if (arg == "--commit") o.commit = value();
+        else if (arg == "--script") o.script = value();
         else if (arg == "--scale-compute") o.scale_compute = one_of(arg, value(), {"fp64", "fp32"});
         else if (arg == "--pow2") o.pow2 = one_of(arg, value(), {"0", "1"}) == "1";
-        else if (arg == "--tag") o.tag = value();
+        else if (arg == "--tag") {
+            o.tag = value();
+            if (o.tag.empty() || o.tag.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+                throw UsageError("--tag '" + o.tag + "' must be letters, digits, '_', '.', '-' (it becomes part of an HDF5 group name)");
+        }
         else if (arg == "--reps") {
             const std::string v = value();
             char* end = nullptr;
@@ -121,6 +140,12 @@ Options parse(int argc, char** argv) {
     }
     if (!o.device_info && o.fixture.empty()) throw UsageError("no fixture given");
     if (o.write && !o.out.empty()) throw UsageError("--write and --out exclude each other");
+    auto env = [](const char* name) { const char* v = getenv(name); return std::string(v ? v : ""); };
+    if (o.commit.empty()) o.commit = env("FP8MOE_COMMIT");
+    if (o.commit.empty()) o.commit = "unknown";
+    if (o.script.empty()) o.script = env("FP8MOE_SCRIPT");
+    if (o.script.empty()) o.script = "fp8moe-hip-runner (by hand)";
+    for (int i = 0; i < argc; ++i) o.command += (i ? " " : "") + std::string(argv[i]);
     return o;
 }
 
@@ -206,6 +231,13 @@ Inputs read_inputs(const std::string& path) {
             in.G = G;
             in.offsets.assign(offsets.data.begin(), offsets.data.end());
         }
+        // What the kernels cannot do: grids of more than 2^31 blocks of 2^11..2^14 elements.
+        const int64_t kMaxElements = int64_t(1) << 40;
+        if (in.has_a && in.a.data.size() > size_t(kMaxElements)) throw bad("/inputs/a", "has more than 2^40 elements: beyond the kernels' grids");
+        if (in.has_b && in.b.data.size() > size_t(kMaxElements)) throw bad("/inputs/b", "has more than 2^40 elements: beyond the kernels' grids");
+        if (in.has_grad_out && in.grad_out.data.size() > size_t(kMaxElements)) throw bad("/inputs/grad_out", "has more than 2^40 elements: beyond the kernels' grids");
+        if (in.has_offsets && in.G > 0 && !in.has_a && !in.has_grad_out && !in.has_b)
+            throw bad("/inputs/offsets", "present without a, b or grad_out");
     } catch (const H5Failure& e) {
         throw InputError(e.what());
     }
@@ -371,9 +403,20 @@ struct RecipeRun {
     std::string recipe, producer;
     fp8q_recipe knobs;
     std::string amax_nan;
+    int input_nan_to_num = 0;
     std::vector<Job> jobs;
     std::vector<JobResult> results;
 };
+
+/// Now, UTC, ISO 8601 to the second ("2026-12-01T21:30:00Z").
+std::string utc_now() {
+    const time_t t = time(nullptr);
+    struct tm u;
+    gmtime_r(&t, &u);
+    char text[32];
+    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &u);
+    return text;
+}
 
 // ------------------------------------------------------------------------------ output
 
@@ -394,10 +437,15 @@ void write_results(H5File& file, const Device& device, const Options& o, const R
     file.set_string(group, "recipe", run.recipe);
     file.set_string(group, "fp8_format", o.format);
     file.set_string(group, "amax_nan", run.amax_nan);
+    file.set_int(group, "input_nan_to_num", run.input_nan_to_num);
     file.set_string(group, "scale_compute", o.scale_compute);
     file.set_int(group, "scale_pow2", o.pow2);
     file.set_string(group, "cast_policy", "satfinite");
     file.set_string(group, "nan_arith", "canonical");
+    file.set_string(group, "date", utc_now());
+    file.set_string(group, "commit", o.commit);
+    file.set_string(group, "script", o.script);
+    file.set_string(group, "command", o.command);
     const std::string dtype = "float8_" + o.format;
     for (size_t i = 0; i < run.jobs.size(); ++i) {
         const Job& job = run.jobs[i];
@@ -470,15 +518,30 @@ int run(const Options& o) {
     const int G = int(in.G);
 
     std::vector<RecipeRun> runs;
+    // (recipe, input_nan_to_num) pairs: the recipe's preset value first (SPEC 8.1).
+    std::vector<std::pair<std::string, int>> variants;
     for (const std::string& recipe : o.recipes) {
+        const int preset = recipe == "tensorwise" ? 1 : 0;
+        if (o.input_nan_to_num == "both") {
+            variants.push_back({recipe, preset});
+            variants.push_back({recipe, 1 - preset});
+        } else {
+            variants.push_back({recipe, o.input_nan_to_num == "1" ? 1 : 0});
+        }
+    }
+    for (const auto& [recipe, input_nan_to_num] : variants) {
         RecipeRun run;
         run.recipe = recipe;
-        run.producer = "hip-" + device.platform + "-" + recipe + (o.tag.empty() ? "" : "-" + o.tag);
+        run.input_nan_to_num = input_nan_to_num;
+        const int preset = recipe == "tensorwise" ? 1 : 0;
+        run.producer = "hip-" + device.platform + "-" + recipe + (o.tag.empty() ? "" : "-" + o.tag) +
+                       (input_nan_to_num == preset ? "" : input_nan_to_num ? "-nan2num-input" : "-raw-input");
         run.amax_nan = !o.amax_nan.empty() ? o.amax_nan : recipe == "tensorwise" ? "nan_to_num" : "propagate";
         run.knobs.format = o.format == "e4m3fnuz" ? FP8Q_E4M3FNUZ : FP8Q_E4M3FN;
         run.knobs.amax_nan = run.amax_nan == "nan_to_num" ? FP8Q_AMAX_NAN_TO_NUM : FP8Q_AMAX_PROPAGATE;
         run.knobs.scale_compute = o.scale_compute == "fp32" ? FP8Q_SCALE_FP32 : FP8Q_SCALE_FP64;
         run.knobs.pow2 = o.pow2;
+        run.knobs.input_nan_to_num = input_nan_to_num;
         auto& j = run.jobs;
         const int64_t M = in.M, K = in.K, N = in.N;
         if (recipe == "tensorwise") {

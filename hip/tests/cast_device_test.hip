@@ -2,7 +2,9 @@
 //
 // NVIDIA (sm_89+): the software cast for e4m3fn against the hardware conversion
 // `cvt.rn.satfinite.e4m3x2.f32`, the implementation the `satfinite` policy names (SPEC section 2).
-// Everywhere: quantize_bf16_pair (what the kernels call; the hardware conversion where fp8_cast.h
+// Everywhere, both formats: the cast funnel cast_pair (what every kernel converts through: PTX on
+// sm_89+ for e4m3fn, v_cvt_pk_fp8_f32 on gfx94x for e4m3fnuz and on gfx950 for e4m3fn, else
+// software) against the software cast over all 2^32 fp32 inputs. Also quantize_bf16_pair (what the kernels call; the hardware conversion where fp8_cast.h
 // enables it) against the software cast on random pairs of different values (byte order), and the
 // device build of scale_from_amax against the host build for every bf16 amax and scale knob.
 //
@@ -50,6 +52,17 @@ __global__ void cast_vs_ptx(uint32_t hi, Mismatches* m) {
 }
 #endif
 
+/// The cast funnel against the software cast, all 2^32 fp32 inputs (2^24 per launch), in both
+/// byte positions.
+template <Fp8Format F>
+__global__ void funnel_vs_software(uint32_t hi, Mismatches* m) {
+    const uint32_t u = (hi << 24) | (blockIdx.x << 8) | threadIdx.x;
+    const float x = __uint_as_float(u);
+    const uint32_t pair = cast_pair<F>(x, x);
+    const uint32_t want = fp32_to_fp8_raw<F>(x);
+    if ((pair & 0xFFu) != want || (pair >> 8) != want) record(m, u, pair, want);
+}
+
 /// The pair function the kernels use (hardware conversion on sm_89+ for e4m3fn) against the
 /// software cast element by element, on pairs of different values: checks the byte order too.
 template <Fp8Format F>
@@ -62,6 +75,18 @@ __global__ void pairs_vs_software(uint32_t seed, Mismatches* m) {
     const uint32_t pair = quantize_bf16_pair<F>(x0, s0, x1, s1);
     const uint32_t want = quantize_bf16<F>(x0, s0) | (quantize_bf16<F>(x1, s1) << 8);
     if (pair != want) record(m, (x1 << 16) | x0, pair, want);
+}
+
+/// What the device side of this build uses for F (cast_is_hardware is known only on the device).
+template <Fp8Format F> __global__ void hw_probe(int* out) { *out = cast_is_hardware<F>() ? 1 : 0; }
+template <Fp8Format F> const char* hw_name() {
+    int* d = nullptr;
+    int h = 0;
+    CHECK(hipMalloc(&d, sizeof(int)));
+    hw_probe<F><<<1, 1>>>(d);
+    CHECK(hipMemcpy(&h, d, sizeof(int), hipMemcpyDeviceToHost));
+    CHECK(hipFree(d));
+    return h ? "hardware" : "software";
 }
 
 __global__ void scales_on_device(float* out) {
@@ -98,6 +123,20 @@ int main() {
         Mismatches* dm = nullptr;
         Mismatches m;
         CHECK(hipMalloc(&dm, sizeof(Mismatches)));
+        for (int fmt = 0; fmt < 2; ++fmt) {
+            CHECK(hipMemset(dm, 0, sizeof(Mismatches)));
+            for (uint32_t hi = 0; hi < 256; ++hi) {
+                if (fmt == 0) funnel_vs_software<Fp8Format::e4m3fn><<<65536, 256>>>(hi, dm);
+                else funnel_vs_software<Fp8Format::e4m3fnuz><<<65536, 256>>>(hi, dm);
+                CHECK(hipGetLastError());
+            }
+            CHECK(hipMemcpy(&m, dm, sizeof(Mismatches), hipMemcpyDeviceToHost));
+            printf("%s cast_pair (%s) vs software: 2^32 fp32 inputs, %llu mismatches\n",
+                   fmt == 0 ? "e4m3fn" : "e4m3fnuz", fmt == 0 ? hw_name<Fp8Format::e4m3fn>() : hw_name<Fp8Format::e4m3fnuz>(), m.count);
+            for (unsigned long long k = 0; k < m.count && k < 8; ++k)
+                printf("  fp32 0x%08X: funnel 0x%04X, software 0x%02X\n", m.first[k][0], m.first[k][1], m.first[k][2]);
+            bad |= m.count != 0;
+        }
         for (int fmt = 0; fmt < 2; ++fmt) {
             CHECK(hipMemset(dm, 0, sizeof(Mismatches)));
             for (uint32_t seed = 0; seed < 16; ++seed) {

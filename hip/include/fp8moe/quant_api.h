@@ -1,4 +1,4 @@
-/* fp8moe/quant_api.h: C interface of the HIP quantization kernels (hip/kernels/quantize.hip).
+/* fp8moe/quant_api.h: C interface of the HIP quantization kernels (hip/kernels/quantize_launch.hip).
  *
  * Plain C, host only: the runner (hip/runner) and the benchmark (through ctypes) call it. All
  * pointers are device pointers; every call is asynchronous on `stream` (NULL: default stream)
@@ -6,6 +6,8 @@
  * (fp8q_error_name gives its name). Nothing is allocated inside.
  *
  * Recipes (SPEC section 3). Every function runs amax -> scale -> multiply -> clamp -> cast with
+ *   input      x, or nan_to_num(x) (input_nan_to_num = 1, SPEC 8.1: NaN -> 0, +-Inf -> +-bf16
+ *              max) seen by the amax AND the multiply, as PR #4179's Triton kernels do
  *   amax       max |x| over the reduction set, NaN policy `propagate` or `nan_to_num`
  *   scale      fp8_max / max(amax, 1e-12) in fp64 (then rounded to fp32) or fp32, optional pow2
  *   apply      fp32(x) * scale, clamp to +-fp8_max, cast `satfinite` (round to nearest even)
@@ -13,7 +15,10 @@
  * Scales are written as the quantization multiplier fp8_max / amax (SPEC section 5).
  *
  * Inputs are bf16 as uint16 bit patterns, row-major. 16-byte vector loads are used when `cols`
- * is a multiple of 8 and the pointer is 16-byte aligned, else a scalar path.
+ * is a multiple of 8 and the pointers are aligned (x to 16 bytes, outputs to 8), else a scalar
+ * path; both give the same bytes (hip/tests/odd_shapes_test.hip). Invalid arguments (a recipe
+ * field out of range, negative sizes, a NULL pointer where one is needed) return the runtime's
+ * invalid-value code and launch nothing.
  */
 #ifndef FP8MOE_QUANT_API_H
 #define FP8MOE_QUANT_API_H
@@ -29,10 +34,11 @@ enum fp8q_amax_nan { FP8Q_AMAX_PROPAGATE = 0, FP8Q_AMAX_NAN_TO_NUM = 1 };
 enum fp8q_scale_compute { FP8Q_SCALE_FP64 = 0, FP8Q_SCALE_FP32 = 1 };
 
 typedef struct fp8q_recipe {
-    int format;        /* enum fp8q_format */
-    int amax_nan;      /* enum fp8q_amax_nan */
-    int scale_compute; /* enum fp8q_scale_compute */
-    int pow2;          /* 0 | 1: scale = exp2(floor(log2(scale))) */
+    int format;           /* enum fp8q_format */
+    int amax_nan;         /* enum fp8q_amax_nan (irrelevant when input_nan_to_num = 1) */
+    int scale_compute;    /* enum fp8q_scale_compute */
+    int pow2;             /* 0 | 1: scale = exp2(floor(log2(scale))) */
+    int input_nan_to_num; /* 0 | 1: x -> nan_to_num(x) before the amax and the multiply */
 } fp8q_recipe;
 
 /* One scale per group of rows of x [rows, cols].
@@ -63,14 +69,31 @@ int fp8q_quantize_group_columns(const uint16_t* x, int64_t rows, int64_t cols,
 int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
                           uint8_t* out, float* scale_out, void* stream);
 
-/* Grid shape of fp8q_quantize_grouped, for benchmarks: tiles of 8192 elements per block in the
- * amax pass and in the apply pass (0: a persistent grid of one wave); whether the apply pass
- * walks the tiles from the end (1: it starts on what the amax pass read last, still in L2); and
- * whether it stores 16 bytes per thread (1, where cols % 16 == 0) or 8. Results do not depend on
- * it. Defaults: 1, 1, 1, 0 (measured best on the H100, reports/hip-bench-*.md). Not
- * thread-safe; process-wide. */
-int fp8q_set_grouped_tuning(int amax_tiles_per_block, int apply_tiles_per_block, int apply_reverse,
-                            int apply_wide);
+/* Tensorwise (one scale, scale_out [1]) with two outputs from one apply pass: `out` row-major
+ * [rows, cols] and `out_t` column-major, i.e. out_t[c * rows + r] (the [cols, rows] transpose; a
+ * [rows, cols] tensor with strides (1, rows)), as the PR #4179 branch's dual-layout 2-D kernel
+ * writes them. amax_scratch: uint32 [1]. Launches: 1 memset + 2 kernels. */
+int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
+                                  uint8_t* out, uint8_t* out_t, float* scale_out,
+                                  uint32_t* amax_scratch, void* stream);
+
+/* Launch shapes, for benchmarks; results never depend on them. Process-wide, not thread-safe.
+ *   amax_tiles, apply_tiles  tiles per block of the grouped passes (0: a persistent grid of one
+ *                            wave); a tile is 256 threads x 8 values x the pass's unroll
+ *   apply_reverse            1: pass 2 walks the tiles from the end (starts on what is in L2)
+ *   apply_wide               1: pass 2 stores 16 bytes per thread where cols % 16 == 0
+ *   amax_unroll, apply_unroll  vector loads in flight per thread: 4 or 8
+ *   l2_hints                 0: plain loads; N in 1..100: pass 1 keeps the last N% of L2's size
+ *                            evict-last (the rest evict-first) and pass 2 streams (NVIDIA only)
+ *   rowwise_team             threads per row of the rowwise kernel: 0 = the smallest team that
+ *                            holds the row in registers, else a multiple of the warp <= 256
+ * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). */
+typedef struct fp8q_tuning {
+    int amax_tiles, apply_tiles, apply_reverse, apply_wide;
+    int amax_unroll, apply_unroll, l2_hints, rowwise_team;
+} fp8q_tuning;
+int fp8q_get_tuning(fp8q_tuning* tuning);
+int fp8q_set_tuning(const fp8q_tuning* tuning);
 
 /* How this build casts (for provenance): every path gives the `satfinite` bits. */
 const char* fp8q_cast_description(void);
