@@ -52,7 +52,7 @@ class Recipe(ctypes.Structure):
 
 class Tuning(ctypes.Structure):
     _fields_ = [(n, ctypes.c_int) for n in ("amax_tiles", "apply_tiles", "apply_reverse", "apply_wide",
-                                            "amax_unroll", "apply_unroll", "l2_hints", "rowwise_team")]
+                                            "amax_unroll", "apply_unroll", "rowwise_team")]
 
     def __str__(self):
         return ",".join(f"{n}={getattr(self, n)}" for n, _ in self._fields_)
@@ -184,6 +184,11 @@ def load_peer(path, name):
     return module
 
 
+def same_floats(a, b):
+    """Equal values, NaN equal to NaN (torch.equal says NaN != NaN; a NaN row has a NaN scale)."""
+    return a.shape == b.shape and bool(((a == b) | (a.isnan() & b.isnan())).all())
+
+
 # ------------------------------------------------------------------------------ timing
 
 def gpu_ms(fn, sets, reps):
@@ -274,7 +279,7 @@ def bench_shape(ctx, M, K, kinds):
                 t = Tuning(*cfg)
                 hip.set_tuning(t)
                 hip.grouped(x0, y0, scale1, amax1)
-                ok = torch.equal(y0, ref_y) and torch.equal(scale1, ref_s.reshape(1))
+                ok = torch.equal(y0, ref_y) and same_floats(scale1, ref_s.reshape(1))
                 ms_tw = gpu_ms(lambda x, y: hip.grouped(x, y, scale1, amax1), sets, reps)
                 ms_pg = gpu_ms(lambda x, y: hip.grouped(x, y, scaleG, amaxG, offsets), sets, reps)
                 tuning_rows.append((shape, str(t), ms_tw, ms_pg, ok))
@@ -286,14 +291,14 @@ def bench_shape(ctx, M, K, kinds):
             hip.set_tuning(ctx["tuning"] or best[0] or default)
         ctx["used"][shape] = str(hip.get_tuning())
         hip.grouped(x0, y0, scale1, amax1)
-        ok = torch.equal(y0, ref_y) and torch.equal(scale1, ref_s.reshape(1))
+        ok = torch.equal(y0, ref_y) and same_floats(scale1, ref_s.reshape(1))
         add("hip tensorwise", lambda x, y: hip.grouped(x, y, scale1, amax1), 5, ok, 3, group="hip")
         hip.grouped(x0, y0, scaleG, amaxG, offsets)
         ok, start = True, 0
         for g, end in enumerate(offsets.tolist()):
             if end > start:
                 yg, sg = eager_tensorwise(x0[start:end])
-                ok &= torch.equal(y0[start:end], u8(yg)) and torch.equal(scaleG[g:g + 1], sg.reshape(1))
+                ok &= torch.equal(y0[start:end], u8(yg)) and same_floats(scaleG[g:g + 1], sg.reshape(1))
             start = end
         add("hip per_group (G=8)", lambda x, y: hip.grouped(x, y, scaleG, amaxG, offsets), 5, ok, 3, group="hip")
         yt0 = y_t[0]
@@ -343,7 +348,7 @@ def bench_shape(ctx, M, K, kinds):
             default = hip.get_tuning()
             for team in (0, 64, 128, 256):
                 t = Tuning(default.amax_tiles, default.apply_tiles, default.apply_reverse, default.apply_wide,
-                           default.amax_unroll, default.apply_unroll, default.l2_hints, team)
+                           default.amax_unroll, default.apply_unroll, team)
                 hip.set_tuning(t)
                 hip.rowwise(x0, y0, scaleM)
                 ok = torch.equal(y0, ref_y)
@@ -352,7 +357,7 @@ def bench_shape(ctx, M, K, kinds):
                 print(f"{shape:<12} rowwise team {team}: {ms:.4f} ms match={ok}", flush=True)
             hip.set_tuning(default)
         hip.rowwise(x0, y0, scaleM)
-        ok = torch.equal(y0, ref_y) and torch.equal(scaleM, ref_s.reshape(-1))
+        ok = torch.equal(y0, ref_y) and same_floats(scaleM, ref_s.reshape(-1))
         add("hip rowwise", lambda x, y: hip.rowwise(x, y, scaleM), 3, ok, 1, group="hip")
         ctx.setdefault("compiled_rw", {})
         c = ctx["compiled_rw"].get(K) or torch.compile(eager_rowwise, dynamic=False)
@@ -449,7 +454,7 @@ def main():
     ap.add_argument("--peers", default=os.path.join(here, "..", ".peers-hip"))
     ap.add_argument("--report", default=None, help="markdown file to write")
     ap.add_argument("--reps", type=int, default=40)
-    ap.add_argument("--tuning", default="", help="8 comma-separated ints for fp8q_set_tuning (default: the library's)")
+    ap.add_argument("--tuning", default="", help="7 comma-separated ints for fp8q_set_tuning (default: the library's)")
     ap.add_argument("--tensorwise-shapes", default="98432x2048,16384x7168,2048x2048")
     ap.add_argument("--rowwise-shapes", default="98432x1408,98432x2048,32768x4096,16384x7168,2048x2048")
     args = ap.parse_args()
@@ -474,9 +479,8 @@ def main():
     ctx = dict(hip=hip, sw=sw, peers=peers, reps=args.reps, rows=[], tuning_rows=[], l2=l2, best_tuning={}, used={},
                default_tuning=hip.get_tuning(),
                tuning=Tuning(*map(int, args.tuning.split(","))) if args.tuning else None,
-               tunings=[(1, 1, 1, 0, 4, 4, 0, 0), (1, 1, 1, 0, 8, 8, 0, 0), (1, 1, 1, 0, 8, 4, 0, 0),
-                        (1, 1, 1, 0, 4, 8, 0, 0), (1, 1, 1, 0, 4, 4, 75, 0), (1, 1, 1, 0, 8, 8, 75, 0),
-                        (1, 1, 1, 1, 8, 8, 0, 0), (2, 2, 1, 0, 8, 8, 0, 0), (0, 0, 1, 0, 8, 8, 0, 0)])
+               tunings=[(2, 2, 1, 0, 8, 8, 0), (1, 1, 1, 0, 4, 4, 0), (1, 1, 1, 0, 8, 8, 0), (2, 2, 1, 0, 4, 8, 0),
+                        (4, 4, 1, 0, 8, 8, 0), (2, 4, 1, 0, 8, 8, 0), (2, 2, 1, 1, 8, 8, 0), (2, 2, 0, 0, 8, 8, 0)])
     if ctx["tuning"]:
         hip.set_tuning(ctx["tuning"])
     shapes = {}

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # hip_ci.sh: the CI part of the HIP production path, for a machine without a GPU.
 #
-# Needs Debian 12's hipcc and libamdhip64-dev (ROCm 5.2) and libhdf5-dev. Steps:
+# Needs Debian 12's hipcc and libamdhip64-dev (ROCm 5.2), libhdf5-dev, and clang-22, lld-22,
+# llvm-22 (Debian bookworm; scripts/install-deps.sh installs them). Steps:
 #   1. compile the kernels for gfx90a and gfx940 with hipcc, and check that both code objects
 #      are in the object file;
 #   2. link the AMD runner against libamdhip64 (and libhdf5);
+#   2b. compile the kernels for gfx942 (MI300X/MI325X) and gfx950 (MI355X) with clang-22
+#      (scripts/hip_build.sh isa), disassemble all four code objects (llvm-objdump) and check the
+#      FP8 conversion of every kernel (scripts/hip_isa_check.py): v_cvt_pk_fp8_f32 behind a
+#      v_med3_f32 clamp and a NaN test for e4m3fnuz on gfx940/gfx942 and for e4m3fn on gfx950,
+#      the software cast everywhere else, no instruction with the clamp modifier;
 #   3. run it once (--device-info): with no GPU it must stop with a clear message naming the HIP
 #      error (e.g. hipErrorNoDevice) and exit status 3: non-zero, and not a crash (signal).
 #      On a machine that does have an AMD GPU the run succeeds, which also passes.
@@ -43,6 +49,26 @@ if ldd "$runner" | grep libamdhip64 >/dev/null; then  # not -q: with pipefail, l
     pass "runner linked against libamdhip64"
 else
     fail "runner not linked against libamdhip64"
+fi
+
+# 2b. gfx942 and gfx950 (clang-22), and the disassembly check of all four targets.
+if "$here/scripts/hip_build.sh" isa >"$work/isa.log" 2>&1; then
+    pass "kernels compiled for gfx942 and gfx950 (clang-22), gfx90a and gfx940 code objects unbundled"
+    isa="$here/hip/build/isa"
+    if python3 "$here/scripts/hip_isa_check.py" \
+        gfx90a=llvm-objdump-22:"$isa/quantize_launch-gfx90a.co" \
+        gfx940=llvm-objdump-15:"$isa/quantize_launch-gfx940.co" \
+        gfx942=llvm-objdump-22:"$isa/quantize_launch-gfx942.co" \
+        gfx950=llvm-objdump-22:"$isa/quantize_launch-gfx950.co" >"$work/isa_check.log" 2>&1; then
+        grep "hip_isa_check: ok" "$work/isa_check.log" | grep -E "apply|rowwise" | sed 's/^hip_isa_check: ok: /hip_ci: ok: disassembly: /'
+        pass "disassembly: FP8 conversion of every kernel as fp8_cast.h says, on all four targets"
+    else
+        cat "$work/isa_check.log"
+        fail "disassembly check"
+    fi
+else
+    cat "$work/isa.log"
+    fail "build for gfx942/gfx950"
 fi
 
 # Runs the runner; sets rc and msg (stdout + stderr).

@@ -35,18 +35,13 @@ __device__ inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 // ------------------------------------------------------------------------------ vectors
 
-/// How a 16-byte load treats L2 (hip_compat.h): plain, keep (evict last), stream (evict first).
-enum class Hint : int { none = 0, keep = 1, stream = 2 };
-
 /// VEC bf16 values in registers.
 template <int VEC> struct Bf16Vec;
 
 template <> struct Bf16Vec<8> {
     uint32_t w[4];
-    __device__ static Bf16Vec load(const uint16_t* p, Hint h = Hint::none) {
-        const uint4 v = h == Hint::keep     ? fp8moe_load16_keep(p)
-                      : h == Hint::stream   ? fp8moe_load16_stream(p)
-                                            : *reinterpret_cast<const uint4*>(p);
+    __device__ static Bf16Vec load(const uint16_t* p) {
+        const uint4 v = *reinterpret_cast<const uint4*>(p);
         return Bf16Vec{{v.x, v.y, v.z, v.w}};
     }
     __device__ static Bf16Vec zero() { return Bf16Vec{{0, 0, 0, 0}}; }
@@ -55,7 +50,7 @@ template <> struct Bf16Vec<8> {
 
 template <> struct Bf16Vec<1> {
     uint32_t h;
-    __device__ static Bf16Vec load(const uint16_t* p, Hint = Hint::none) { return Bf16Vec{p[0]}; }
+    __device__ static Bf16Vec load(const uint16_t* p) { return Bf16Vec{p[0]}; }
     __device__ static Bf16Vec zero() { return Bf16Vec{0}; }
     __device__ uint32_t operator[](int) const { return h; }
 };
@@ -71,14 +66,13 @@ __device__ inline uint2 pack8(const uint32_t (&q)[8]) {
 }
 
 /// Stores VEC codes to out: one 8-byte store for VEC = 8.
-template <int VEC> __device__ inline void store_codes(const uint32_t (&q)[VEC], uint8_t* out, bool stream = false);
+template <int VEC> __device__ inline void store_codes(const uint32_t (&q)[VEC], uint8_t* out);
 
-template <> __device__ inline void store_codes<8>(const uint32_t (&q)[8], uint8_t* out, bool stream) {
-    if (stream) fp8moe_store8_stream(out, pack8(q));
-    else *reinterpret_cast<uint2*>(out) = pack8(q);
+template <> __device__ inline void store_codes<8>(const uint32_t (&q)[8], uint8_t* out) {
+    *reinterpret_cast<uint2*>(out) = pack8(q);
 }
 
-template <> __device__ inline void store_codes<1>(const uint32_t (&q)[1], uint8_t* out, bool) {
+template <> __device__ inline void store_codes<1>(const uint32_t (&q)[1], uint8_t* out) {
     out[0] = uint8_t(q[0]);
 }
 
@@ -133,10 +127,10 @@ __device__ inline void quantize_store(const Bf16Vec<VEC>& v, const float (&scale
 
 /// Quantizes VEC values with one scale and stores the codes.
 template <Fp8Format F, bool InNaN, int VEC>
-__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out, bool stream = false) {
+__device__ inline void quantize_store(const Bf16Vec<VEC>& v, float scale, uint8_t* out) {
     uint32_t q[VEC];
     quantize_vec<F, InNaN, VEC>(v, scale, q);
-    store_codes<VEC>(q, out, stream);
+    store_codes<VEC>(q, out);
 }
 
 // ------------------------------------------------------------------------------ reductions
@@ -203,8 +197,6 @@ __device__ inline int group_of_row(int64_t row, const int32_t* __restrict__ offs
 // tile that straddles a boundary (or an empty group) is processed vector by vector, each vector
 // finding its own group (a vector never crosses a row: cols % VEC == 0). `reverse` walks the
 // tiles from the end: pass 2 then starts on the rows pass 1 read last, which are still in L2.
-// With `keep_from` < num_tiles (tuning knob l2_hints), pass 1 loads tiles >= keep_from as
-// evict-last and the others as evict-first, and pass 2 streams (evict-first loads and stores).
 
 /// What a launch of the grouped kernels needs to find rows, groups and tiles.
 struct TilePlan {
@@ -215,8 +207,6 @@ struct TilePlan {
     int groups;
     int64_t num_tiles, tiles_per_block;
     int reverse;
-    int64_t keep_from;  ///< first tile pass 1 keeps in L2 (num_tiles: no hints)
-    int stream;         ///< pass 2: evict-first loads and stores
 };
 
 __device__ inline int64_t row_of(const TilePlan& p, int64_t i) {
@@ -266,14 +256,13 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
     for (int64_t t = t_begin; t < t_end; ++t) {
         const int64_t base = t * kTile;
         const int64_t last = min64(base + kTile, p.n) - 1;
-        const Hint hint = p.keep_from >= p.num_tiles ? Hint::none : t >= p.keep_from ? Hint::keep : Hint::stream;
         // Loads first: they do not wait for the group lookup (rows of no group are read for
         // nothing; they are rare).
         Bf16Vec<VEC> v[UNROLL];
 #pragma unroll
         for (int u = 0; u < UNROLL; ++u) {
             const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * VEC;
-            v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i, hint) : Bf16Vec<VEC>::zero();
+            v[u] = i < p.n ? Bf16Vec<VEC>::load(x + i) : Bf16Vec<VEC>::zero();
         }
         const int g = tile_group(p, base, last, span);
         if (g >= 0) {
@@ -309,18 +298,16 @@ __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
 /// PER vectors of VEC values (consecutive in memory) quantized with one scale and stored: one
 /// 16-byte store for VEC = 8, PER = 2.
 template <Fp8Format F, bool InNaN, int VEC, int PER>
-__device__ inline void quantize_store_chunk(const Bf16Vec<VEC>* v, float scale, uint8_t* out, bool stream) {
+__device__ inline void quantize_store_chunk(const Bf16Vec<VEC>* v, float scale, uint8_t* out) {
     if constexpr (PER == 1) {
-        quantize_store<F, InNaN, VEC>(v[0], scale, out, stream);
+        quantize_store<F, InNaN, VEC>(v[0], scale, out);
     } else {
         static_assert(VEC == 8 && PER == 2, "wide chunks are 2 x 8 values");
         uint32_t q0[8], q1[8];
         quantize_vec<F, InNaN, 8>(v[0], scale, q0);
         quantize_vec<F, InNaN, 8>(v[1], scale, q1);
         const uint2 lo = pack8(q0), hi = pack8(q1);
-        const uint4 w = make_uint4(lo.x, lo.y, hi.x, hi.y);
-        if (stream) fp8moe_store16_stream(out, w);
-        else *reinterpret_cast<uint4*>(out) = w;
+        *reinterpret_cast<uint4*>(out) = make_uint4(lo.x, lo.y, hi.x, hi.y);
     }
 }
 
@@ -345,7 +332,6 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
 
     const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
     const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
-    const Hint hint = p.stream ? Hint::stream : Hint::none;
     GroupSpan span{-1, 0, 0};
     int current = -1;
     float scale = 0.0f;
@@ -359,7 +345,7 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
             const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
 #pragma unroll
             for (int k = 0; k < PER; ++k)
-                v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC, hint) : Bf16Vec<VEC>::zero();
+                v[u * PER + k] = i < p.n ? Bf16Vec<VEC>::load(x + i + k * VEC) : Bf16Vec<VEC>::zero();
         }
         const int g = tile_group(p, base, last, span);
         if (g >= 0) {
@@ -371,7 +357,7 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
             for (int u = 0; u < kSteps; ++u) {
                 const int64_t i = base + (int64_t(u) * kBlock + threadIdx.x) * kChunk;
                 if (i >= p.n) continue;
-                if (current < p.groups) quantize_store_chunk<F, InNaN, VEC, PER>(&v[u * PER], scale, out + i, p.stream);
+                if (current < p.groups) quantize_store_chunk<F, InNaN, VEC, PER>(&v[u * PER], scale, out + i);
                 else store_zeros_chunk<VEC, PER>(out + i);
             }
         } else {
@@ -381,7 +367,7 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
                 if (i >= p.n) continue;
                 const int gi = group_of_row(row_of(p, i), p.offsets, p.groups);
                 if (gi < p.groups)
-                    quantize_store_chunk<F, InNaN, VEC, PER>(&v[u * PER], scale_from_amax<F>(amax[gi], params), out + i, p.stream);
+                    quantize_store_chunk<F, InNaN, VEC, PER>(&v[u * PER], scale_from_amax<F>(amax[gi], params), out + i);
                 else
                     store_zeros_chunk<VEC, PER>(out + i);
             }
@@ -395,7 +381,9 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
 // tiles of kDualRows x kDualCols; a block quantizes its tile once, stores it row-major
 // (out[r * cols + c]) and, through shared memory, column-major (out_t[c * rows + r], i.e. the
 // [cols, rows] transpose, which is what a [rows, cols] tensor with strides (1, rows) holds).
-// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element.
+// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element. The grid is (column
+// tiles, row tiles) walked from the end: a wave covers whole rows (contiguous reads), and starts on
+// the rows pass 1 read last, still in L2.
 // `aligned` (cols % 8 == 0, rows % 16 == 0, 16-byte aligned pointers) allows the vector path on
 // full tiles; edge tiles and unaligned tensors go element by element (same bytes).
 
@@ -415,7 +403,8 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
     // r..r+3 of column c. kStride = 34 words: stores of a warp fall in 32 different banks.
     constexpr int kStride = kDualRows / 4 + 2;
     __shared__ uint32_t tile[kDualCols * kStride];
-    const int64_t r0 = int64_t(blockIdx.x) * kDualRows, c0 = int64_t(blockIdx.y) * kDualCols;
+    const int64_t r0 = int64_t(gridDim.y - 1 - blockIdx.y) * kDualRows;
+    const int64_t c0 = int64_t(gridDim.x - 1 - blockIdx.x) * kDualCols;
     const float scale = scale_from_amax<F>(amax[0], params);
     if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) scale_out[0] = scale;
     const bool full = aligned && r0 + kDualRows <= rows && c0 + kDualCols <= cols;

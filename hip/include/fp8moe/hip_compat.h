@@ -50,7 +50,6 @@ typedef cudaDeviceProp hipDeviceProp_t;
 #define hipDeviceGetAttribute cudaDeviceGetAttribute
 #define hipDeviceAttributeMultiprocessorCount cudaDevAttrMultiProcessorCount
 #define hipDeviceAttributeWarpSize cudaDevAttrWarpSize
-#define hipDeviceAttributeL2CacheSize cudaDevAttrL2CacheSize
 #define hipDeviceSynchronize cudaDeviceSynchronize
 #define hipRuntimeGetVersion cudaRuntimeGetVersion
 #define hipDriverGetVersion cudaDriverGetVersion
@@ -107,30 +106,6 @@ typedef cudaDeviceProp hipDeviceProp_t;
 #define FP8MOE_WARP_SIZE 64
 #endif
 #define fp8moe_shfl_xor(value, lane_mask) __shfl_xor((value), (lane_mask))
-#endif
-
-// ------------------------------------------------------------------- cache hints
-// 16-byte loads and 8/16-byte stores with an L2 eviction hint, for the grouped kernels' tuning
-// knob `l2_hints` (quant_api.h). NVIDIA: `keep` loads mark their lines evict_last
-// (createpolicy + ld.global.L2::cache_hint), `stream` loads and stores are evict-first
-// (ld/st.global.cs). AMD: plain accesses (the hints are a tuning experiment measured on NVIDIA).
-#if defined(__CUDACC__)
-__device__ inline uint4 fp8moe_load16_keep(const void* p) {
-    uint4 v;
-    asm("{\n\t.reg .b64 pol;\n\t"
-        "createpolicy.fractional.L2::evict_last.b64 pol, 1.0;\n\t"
-        "ld.global.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, [%4], pol;\n\t}"
-        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
-    return v;
-}
-__device__ inline uint4 fp8moe_load16_stream(const void* p) { return __ldcs(static_cast<const uint4*>(p)); }
-__device__ inline void fp8moe_store8_stream(void* p, uint2 v) { __stcs(static_cast<uint2*>(p), v); }
-__device__ inline void fp8moe_store16_stream(void* p, uint4 v) { __stcs(static_cast<uint4*>(p), v); }
-#elif defined(__HIPCC__)
-__device__ inline uint4 fp8moe_load16_keep(const void* p) { return *static_cast<const uint4*>(p); }
-__device__ inline uint4 fp8moe_load16_stream(const void* p) { return *static_cast<const uint4*>(p); }
-__device__ inline void fp8moe_store8_stream(void* p, uint2 v) { *static_cast<uint2*>(p) = v; }
-__device__ inline void fp8moe_store16_stream(void* p, uint4 v) { *static_cast<uint4*>(p) = v; }
 #endif
 
 #endif  // FP8MOE_HIP_COMPAT_H

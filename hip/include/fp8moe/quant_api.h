@@ -72,7 +72,7 @@ int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols, fp8q_re
 /* Tensorwise (one scale, scale_out [1]) with two outputs from one apply pass: `out` row-major
  * [rows, cols] and `out_t` column-major, i.e. out_t[c * rows + r] (the [cols, rows] transpose; a
  * [rows, cols] tensor with strides (1, rows)), as the PR #4179 branch's dual-layout 2-D kernel
- * writes them. amax_scratch: uint32 [1]. Launches: 1 memset + 2 kernels. */
+ * writes them. rows <= 65535 * 128. amax_scratch: uint32 [1]. Launches: 1 memset + 2 kernels. */
 int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
                                   uint8_t* out, uint8_t* out_t, float* scale_out,
                                   uint32_t* amax_scratch, void* stream);
@@ -83,14 +83,12 @@ int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols,
  *   apply_reverse            1: pass 2 walks the tiles from the end (starts on what is in L2)
  *   apply_wide               1: pass 2 stores 16 bytes per thread where cols % 16 == 0
  *   amax_unroll, apply_unroll  vector loads in flight per thread: 4 or 8
- *   l2_hints                 0: plain loads; N in 1..100: pass 1 keeps the last N% of L2's size
- *                            evict-last (the rest evict-first) and pass 2 streams (NVIDIA only)
  *   rowwise_team             threads per row of the rowwise kernel: 0 = the smallest team that
  *                            holds the row in registers, else a multiple of the warp <= 256
  * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). */
 typedef struct fp8q_tuning {
     int amax_tiles, apply_tiles, apply_reverse, apply_wide;
-    int amax_unroll, apply_unroll, l2_hints, rowwise_team;
+    int amax_unroll, apply_unroll, rowwise_team;
 } fp8q_tuning;
 int fp8q_get_tuning(fp8q_tuning* tuning);
 int fp8q_set_tuning(const fp8q_tuning* tuning);
