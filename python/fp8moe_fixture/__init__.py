@@ -23,8 +23,9 @@ Every results group gets provenance filled in: producer, device (the GPU's name 
 tensor is written, else "cpu: <machine>"), software and the separate *_version attributes
 (python, numpy, h5py, and torch, CUDA/HIP, triton where the caller has them), date (UTC),
 script and command (the calling program, relative to its git checkout), git_commit and
-git_dirty when that program lives in a git checkout (or from the environment variable
-FP8MOE_FIXTURE_GIT_COMMIT where it runs on a copy without .git). Anything given explicitly wins.
+git_dirty when that program lives in a git checkout (the environment variable
+FP8MOE_FIXTURE_GIT_COMMIT, where set, wins: a copy run elsewhere may carry no .git, or a stale
+one). Anything given explicitly wins.
 
 Dependencies: h5py and numpy; torch only when the caller passes torch tensors (never imported
 here otherwise); ml_dtypes only when the caller passes ml_dtypes arrays.
@@ -171,11 +172,13 @@ def provenance(script=None):
         "writer": "fp8moe_fixture %s" % __version__,
     }
     commit = _git(["rev-parse", "HEAD"], where) if root else None
-    if commit:
+    if os.environ.get("FP8MOE_FIXTURE_GIT_COMMIT"):
+        # Said explicitly (a copy of a checkout run elsewhere, whose .git may be absent or stale).
+        p["git_commit"] = os.environ["FP8MOE_FIXTURE_GIT_COMMIT"]
+        p["git_commit_source"] = "FP8MOE_FIXTURE_GIT_COMMIT"
+    elif commit:
         p["git_commit"] = commit
         p["git_dirty"] = int(bool(_git(["status", "--porcelain", "--untracked-files=no"], where)))
-    elif os.environ.get("FP8MOE_FIXTURE_GIT_COMMIT"):
-        p["git_commit"] = os.environ["FP8MOE_FIXTURE_GIT_COMMIT"]
     torch = _torch()
     software = ["python %s" % p["python_version"], "numpy %s" % np.__version__, "h5py %s" % h5py.__version__]
     if torch is not None:
