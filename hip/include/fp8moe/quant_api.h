@@ -85,7 +85,9 @@ int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols,
  *   amax_unroll, apply_unroll  vector loads in flight per thread: 4 or 8
  *   rowwise_team             threads per row of the rowwise kernel: 0 = the smallest team that
  *                            holds the row in registers, else a multiple of the warp <= 256
- * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). */
+ * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). A tensor too
+ * small to give the grouped passes 8 blocks per multiprocessor runs with 1 tile per block and
+ * unroll 4 whatever the tuning says. */
 typedef struct fp8q_tuning {
     int amax_tiles, apply_tiles, apply_reverse, apply_wide;
     int amax_unroll, apply_unroll, rowwise_team;
