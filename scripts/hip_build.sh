@@ -75,7 +75,8 @@ amd)
     "$HIPCC" -std=c++17 -O3 "${archs[@]}" "${includes[@]}" \
         "$hip/tests/cast_device_test.hip" -o "$out/cast_device_test"
     "$HIPCC" -std=c++17 -O2 "${archs[@]}" "${includes[@]}" \
-        "$hip/tests/odd_shapes_test.hip" "$out/quantize_launch.o" -o "$out/odd_shapes_test"
+        -c "$hip/tests/odd_shapes_test.hip" -o "$out/odd_shapes_test.o"
+    "$HIPCC" "${archs[@]}" "$out/odd_shapes_test.o" "$out/quantize_launch.o" -o "$out/odd_shapes_test"
     echo "[amd] built $out/fp8moe-hip-runner, $out/cast_device_test and $out/odd_shapes_test"
     ;;
 nvidia)
