@@ -32,10 +32,20 @@ public struct FP8Converter: Sendable {
     /// Converts one fp32 value given as bits.
     @inlinable @inline(__always)
     public func convert(f32Bits bits: UInt32) -> UInt8 {
-        // (l + 0xFFFF) >> 16 is 1 exactly when the low half l is non-zero.
-        let index = (bits >> 15) & 0x1FFFE | ((bits & 0xFFFF) &+ 0xFFFF) >> 16
-        return fromFloat32[Int(index)]
+        fromFloat32[Self.float32TableIndex(bits)]
     }
+
+    /// The entry of `float32Table` that holds the code of fp32 `bits`: the top 16 bits, and
+    /// whether the low 16 are non-zero.
+    @inlinable @inline(__always)
+    public static func float32TableIndex(_ bits: UInt32) -> Int {
+        // (l + 0xFFFF) >> 16 is 1 exactly when the low half l is non-zero.
+        Int((bits >> 15) & 0x1FFFE | ((bits & 0xFFFF) &+ 0xFFFF) >> 16)
+    }
+
+    /// The 2 x 64 Ki table of the fp32 fast path, for callers that keep their own copy in a
+    /// hot loop (indexed by `float32TableIndex`).
+    public var float32Table: [UInt8] { fromFloat32 }
 
     /// Converts one bf16 value given as bits.
     @inlinable @inline(__always)

@@ -10,7 +10,7 @@ import Glibc
 /// (per-group reductions) are code 0; `scales[i]` is the multiplier of scale set i.
 public struct Quantizer: Sendable {
     public let recipe: Recipe
-    let converter: FP8Converter
+    public let converter: FP8Converter
 
     public init(recipe: Recipe) {
         self.recipe = recipe

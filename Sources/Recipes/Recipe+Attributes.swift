@@ -18,6 +18,9 @@ public enum RecipeAttribute: String, CaseIterable, Sendable {
     case accumEps = "accum_eps"
     case useFastAccum = "use_fast_accum"
     case inputNaNToNum = "input_nan_to_num"
+    /// The kernel's flat block size in elements, when it has one (PR #4179's per-group kernel's
+    /// BLOCK_SIZE): a hint verify uses to name a straddle, never to judge.
+    case blockSize = "block_size"
 }
 
 extension Recipe {

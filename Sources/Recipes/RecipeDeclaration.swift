@@ -13,6 +13,9 @@ public struct RecipeDeclaration: Sendable {
     public var declaredAccumEps: Double?
     /// `use_fast_accum` (0 when absent).
     public var useFastAccum: Bool
+    /// `block_size`: the kernel's flat block size, when the producer says (a hint for naming
+    /// causes; verdicts never depend on it).
+    public var blockSize: Int?
 
     /// Errors: `AttributeError` for a known attribute with a value outside its vocabulary.
     public init(group: [String: String], dataset: [String: String] = [:]) throws(AttributeError) {
@@ -32,6 +35,12 @@ public struct RecipeDeclaration: Sendable {
         useFastAccum = try merged[RecipeAttribute.useFastAccum.rawValue].map { v throws(AttributeError) in
             try Recipe.parseFlag(v, .useFastAccum)
         } ?? false
+        blockSize = try merged[RecipeAttribute.blockSize.rawValue].map { v throws(AttributeError) in
+            guard let n = Int(v.trimmingCharacters(in: .whitespaces)), n > 0 else {
+                throw AttributeError(attribute: "block_size", value: v, known: ["a positive integer (elements)"])
+            }
+            return n
+        }
     }
 
     /// The reduction `op` is quantized with.

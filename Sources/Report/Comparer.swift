@@ -38,11 +38,7 @@ public struct Comparer {
             let file = try HDF5File(reading: path)
             defer { file.close() }
             inputs = try FixtureInputs.read(file)
-        } catch let e as InvalidFixture { throw e } catch let e as FixtureError {
-            let prefix = "\(e.file): \(e.path): "
-            throw InvalidFixture(file: e.file, path: e.path,
-                                 problem: e.description.hasPrefix(prefix) ? String(e.description.dropFirst(prefix.count)) : e.description)
-        }
+        } catch let e as InvalidFixture { throw e } catch let e as FixtureError { throw InvalidFixture(e) }
         for (name, present) in [("a", inputs.a != nil), ("b", inputs.b != nil), ("offsets", inputs.offsets != nil)] where !present {
             throw InvalidFixture(file: path, path: "/inputs/\(name)", problem: "compare needs /inputs/a, /inputs/b and /inputs/offsets")
         }

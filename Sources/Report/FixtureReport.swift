@@ -46,10 +46,12 @@ public struct ReportBuilder {
             return r
         }
         progress("\(path): compare")
-        var comparer = Comparer(recipes: Self.recipes(verify))
-        comparer.sampleRows = sampleRows
-        do { r.comparison = try comparer.compare(inputs, file: path) } catch {
-            r.comparisonSkipped = "\(error)"
+        do {
+            var comparer = Comparer(recipes: try Self.recipes(verify))
+            comparer.sampleRows = sampleRows
+            r.comparison = try comparer.compare(inputs, file: path)
+        } catch {
+            r.comparisonSkipped = "compare failed: \(error)"
         }
         return r
     }
@@ -66,13 +68,15 @@ public struct ReportBuilder {
     }
 
     /// rowwise and tensorwise, each from the first producer (by name, `reference-*` first) that
-    /// declares that recipe, else the preset.
-    static func recipes(_ verify: VerifyReport) -> [NamedRecipe] {
+    /// declares that recipe, else the preset. verify has parsed every producer's attributes
+    /// already, so an error here is a bug, and it propagates.
+    static func recipes(_ verify: VerifyReport) throws(AttributeError) -> [NamedRecipe] {
         let names = verify.producers.keys.sorted { ($0.hasPrefix("reference-") ? 0 : 1, $0) < ($1.hasPrefix("reference-") ? 0 : 1, $1) }
-        return Recipe.Kind.allCases.map { kind in
+        return try Recipe.Kind.allCases.map { kind throws(AttributeError) in
             for n in names {
                 let attrs = verify.producers[n]!.attributes
-                guard (attrs["recipe"] ?? "rowwise") == kind.rawValue, let recipe = try? Recipe(attributes: attrs) else { continue }
+                guard (attrs["recipe"] ?? "rowwise") == kind.rawValue else { continue }
+                let recipe = try Recipe(attributes: attrs)
                 let label = recipe.format == .e4m3fn ? kind.rawValue : "\(kind.rawValue) \(recipe.format.name)"
                 return NamedRecipe(label: label, recipe: recipe)
             }

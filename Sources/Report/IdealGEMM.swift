@@ -1,4 +1,4 @@
-import COpenBLAS
+import GroupedGEMM
 import Recipes
 import Verify
 
@@ -43,12 +43,7 @@ enum IdealGEMM {
         return out
     }
 
-    /// Row-major `C = X @ Y` (or `X @ Y^T`): X is m x k; Y is k x n (or n x k).
     static func dgemm(_ x: [Double], _ y: [Double], m: Int, n: Int, k: Int, transposeB: Bool) -> [Double] {
-        var c = [Double](repeating: 0, count: m * n)
-        guard m > 0, n > 0, k > 0 else { return c }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, x, Int32(k), y, transposeB ? Int32(k) : Int32(n), 0, &c, Int32(n))
-        return c
+        BLAS.dgemm(x, y, m: m, n: n, k: k, transposeB: transposeB)
     }
 }

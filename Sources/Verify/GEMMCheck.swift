@@ -135,7 +135,7 @@ extension DatasetReport {
             CauseReport(cause: c.cause, count: c.count,
                         examples: c.examples.map { example($0, c.cause) })
         }
-        unexplained = tally.counts[MismatchTally.unexplained] ?? 0
+        unexplained = tally.count(MismatchTally.unexplained)
         byGroup = tally.byGroup.isEmpty ? nil : tally.byGroup
         if !tally.rowBands.isEmpty {
             mismatchRows = RowDensity(rows: tally.rows, rowsPerBand: tally.rowsPerBand,

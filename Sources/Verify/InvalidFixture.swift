@@ -13,7 +13,8 @@ public struct InvalidFixture: Error, Sendable, CustomStringConvertible {
         self.problem = problem
     }
 
-    init(_ error: FixtureError) {
+    /// The same error, in the schema's type (the HDF5 layer's message kept as it is).
+    public init(_ error: FixtureError) {
         self.init(file: error.file, path: error.path, problem: "\(error.problem)")
         // FixtureError.description already has the three parts; keep its wording.
         descriptionOverride = error.description

@@ -31,6 +31,17 @@ public enum MismatchCause {
         "block straddles group boundary (BLOCK_SIZE \(blockSize) reproduces it)"
     }
 
+    /// `groupBoundary` when several block sizes reproduce the mismatches equally (a tensor of
+    /// at most `sizes[0]` elements is one block under every larger size too).
+    public static func groupBoundary(blockSizes sizes: [Int]) -> String {
+        guard sizes.count > 1 else { return groupBoundary(blockSize: sizes[0]) }
+        let candidates = FlatBlockGroups.candidateSizes
+        if sizes == Array(candidates.drop { $0 < sizes[0] }) {
+            return "block straddles group boundary (BLOCK_SIZE \(sizes[0]) or larger reproduces it)"
+        }
+        return "block straddles group boundary (BLOCK_SIZE " + sizes.map(String.init).joined(separator: " or ") + " reproduce it)"
+    }
+
     /// A scale whose amax took in a neighbouring group's elements, reproduced by an amax over
     /// flat blocks of `blockSizes` elements run into one buffer (several: the autotuner's first
     /// call benchmarking every config into the same amax buffer).

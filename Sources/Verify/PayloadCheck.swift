@@ -20,6 +20,8 @@ struct PayloadCheck {
     let offsets: GroupOffsets?
     /// The producer's scales when it wrote them (and their count fits).
     let producerScales: [Float]?
+    final class Cache<T>: @unchecked Sendable { var value: T? }
+    let voteCache = Cache<[(size: Int, votes: Int)]>()
 
     /// Flat indices of every mismatch, ascending, elements compared, and the largest code distance.
     struct Comparison: Sendable {
@@ -60,59 +62,105 @@ struct PayloadCheck {
     /// mismatches (ties: the smallest), or nil when none reproduces any or the reduction has
     /// no groups. Mismatches the producer's own scale of the element's group already explains
     /// do not vote (attribution tries that first): a payload that only follows a contaminated
-    /// scale shows no straddle.
-    func straddleBlockSize(_ mismatches: [Int]) -> Int? {
-        guard reduction.usesOffsets, let offsets, !mismatches.isEmpty else { return nil }
-        let scales = producerScales ?? expected.scales
-        let quantizer = Quantizer(recipe: recipe)
-        let own = offsets.groupOfRow(rows: grouping.rows)
-        var best: (size: Int, votes: Int)?
+    /// scale shows no straddle. Returns every size with the most votes (the `declared` one
+    /// alone when it is among them).
+    func straddleBlockSizes(_ mismatches: [Int], declared: Int?) -> [Int] {
+        guard let best = votesBySize(mismatches).max(by: { $0.votes < $1.votes }), best.votes > 0 else { return [] }
+        let winners = votesBySize(mismatches).filter { $0.votes == best.votes }.map(\.size)
+        if let declared, winners.contains(declared) { return [declared] }
+        return winners
+    }
+
+    func votesBySize(_ mismatches: [Int]) -> [(size: Int, votes: Int)] {
+        if let cached = voteCache.value { return cached }
+        let v = computeVotes(mismatches)
+        voteCache.value = v
+        return v
+    }
+
+    func computeVotes(_ mismatches: [Int]) -> [(size: Int, votes: Int)] {
+        guard reduction.usesOffsets, let offsets, !mismatches.isEmpty else { return [] }
+        let scales = ScaledCodeTable(recipe: recipe, scales: producerScales ?? expected.scales)
+        let own = ScaledCodeTable(recipe: recipe, scales: producerScales ?? [])
+        let hasProducerScales = producerScales != nil
+        let groupOfRow = offsets.groupOfRow(rows: grouping.rows)
+        let columns = grouping.columns
+        var out: [(size: Int, votes: Int)] = []
         for size in FlatBlockGroups.candidateSizes {
-            let model = FlatBlockGroups(blockSize: size, columns: grouping.columns, rows: grouping.rows, offsets: offsets)
-            let votes = mapChunksConcurrently(count: mismatches.count, chunk: 1 << 16) { range in
-                var n = 0
-                for m in range {
-                    let i = mismatches[m]
-                    let g = model.group(ofElement: i), ownGroup = own[i / grouping.columns]
-                    guard g != ownGroup else { continue }
-                    let x = source.bits[i]
-                    if let p = producerScales,
-                       quantizer.code(bf16Bits: x, scale: p[scaleIndex(group: ownGroup, column: i % grouping.columns)]) == actual[i] {
-                        continue
+            let model = FlatBlockGroups(blockSize: size, columns: columns, rows: grouping.rows, offsets: offsets)
+            let votes = withFrame(groupOfRow: groupOfRow) { f in
+                let (sv, ov) = (scales.view, own.view)
+                return mapChunksConcurrently(count: mismatches.count, chunk: 1 << 16) { range in
+                    var n = 0
+                    for m in range {
+                        let i = mismatches[m]
+                        let g = model.group(ofElement: i), ownGroup = f.groupOfRow[i / columns]
+                        guard g != ownGroup else { continue }
+                        let (x, a) = (f.source[i], f.actual[i])
+                        if hasProducerScales && ov.code(x, scaleIndex: scaleIndex(group: ownGroup, column: i % columns)) == a { continue }
+                        if sv.code(x, scaleIndex: scaleIndex(group: g, column: i % columns)) == a { n += 1 }
                     }
-                    if quantizer.code(bf16Bits: x, scale: scales[scaleIndex(group: g, column: i % grouping.columns)]) == actual[i] { n += 1 }
-                }
-                return n
-            }.reduce(0, +)
-            if votes > (best?.votes ?? 0) { best = (size, votes) }
+                    return n
+                }.reduce(0, +)
+            }
+            out.append((size, votes))
         }
-        return best?.size
+        return out
     }
 
     /// The scale index of group `g` and `column` under a per-group reduction.
+    @inline(__always)
     func scaleIndex(group g: Int, column: Int) -> Int {
         grouping.columnStride == 0 ? g : g * grouping.columns + column
     }
 
+    /// The tensors of the check as plain buffers, for the hot loops.
+    struct Frame: @unchecked Sendable {
+        let source: UnsafeBufferPointer<UInt16>
+        let expected: UnsafeBufferPointer<UInt8>
+        let actual: UnsafeBufferPointer<UInt8>
+        let rowBase: UnsafeBufferPointer<Int>
+        /// The group of every row (-1: none); empty when the tensor has no row groups.
+        let groupOfRow: UnsafeBufferPointer<Int>
+    }
+
+    func withFrame<R>(groupOfRow: [Int], _ body: (Frame) -> R) -> R {
+        source.bits.withUnsafeBufferPointer { x in
+            expected.codes.withUnsafeBufferPointer { e in
+                actual.withUnsafeBufferPointer { a in
+                    grouping.rowBase.withUnsafeBufferPointer { rb in
+                        groupOfRow.withUnsafeBufferPointer { g in
+                            body(Frame(source: x, expected: e, actual: a, rowBase: rb, groupOfRow: g))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Attributes every mismatch; `scaleCauses[s]` is the attributed cause of the producer's
     /// scale s when it mismatches.
-    func attribute(_ mismatches: [Int], straddleSize: Int?, scaleCauses: [String?]) -> MismatchTally {
-        let hypotheses = PayloadHypotheses(check: self, straddleSize: straddleSize, scaleCauses: scaleCauses)
-        let columns = grouping.columns
+    func attribute(_ mismatches: [Int], straddleSizes: [Int], scaleCauses: [String?]) -> MismatchTally {
         let groups: Int? = source.shape.count == 3 ? source.shape[0] : offsets?.groupCount
-        let groupOfRow = offsets?.groupOfRow(rows: grouping.rows)
-        let parts = mapChunksConcurrently(count: mismatches.count, chunk: 1 << 15) { range in
-            var tally = MismatchTally(groups: groups, rows: grouping.rows)
-            for m in range {
-                let i = mismatches[m]
-                let r = i / columns
-                let g: Int? = source.shape.count == 3 ? r / max(source.shape[1], 1)
-                    : groupOfRow.flatMap { $0[r] >= 0 ? $0[r] : nil }
-                tally.add(index: i, cause: hypotheses.cause(at: i), group: g, row: r)
+        var names = MismatchTally(groups: groups, rows: grouping.rows)
+        let hypotheses = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
+        let columns = grouping.columns
+        let expertRows = source.shape.count == 3 ? max(source.shape[1], 1) : 0
+        let groupOfRow = offsets?.groupOfRow(rows: grouping.rows) ?? []
+        let template = names
+        let parts = withFrame(groupOfRow: groupOfRow) { f in
+            mapChunksConcurrently(count: mismatches.count, chunk: 1 << 15) { range in
+                var tally = template
+                for m in range {
+                    let i = mismatches[m]
+                    let r = i / columns
+                    let g: Int? = expertRows > 0 ? r / expertRows : (f.groupOfRow.isEmpty || f.groupOfRow[r] < 0 ? nil : f.groupOfRow[r])
+                    tally.add(index: i, causeID: hypotheses.cause(at: i, f), group: g, row: r)
+                }
+                return tally
             }
-            return tally
         }
-        var tally = MismatchTally(groups: groups, rows: grouping.rows)
+        var tally = names
         for p in parts { tally.append(p) }
         return tally
     }
@@ -125,97 +173,142 @@ struct PayloadCheck {
     }
 }
 
-/// The per-element hypotheses of `PayloadCheck.attribute`, built once per dataset.
+/// The per-element hypotheses of `PayloadCheck.attribute`, built once per dataset; every cause
+/// is an id of the dataset's tally.
 struct PayloadHypotheses: @unchecked Sendable {
-    let check: PayloadCheck
-    let quantizer: Quantizer
-    /// `input_nan_to_num` toggled, with its own scales.
-    let toggledNaNToNum: (quantizer: Quantizer, scales: [Float])
-    let straddle: (model: FlatBlockGroups, scales: [Float], cause: String)?
-    let groupOfRow: [Int]?
-    /// Recipe variants, each with its scales and the cause it names.
-    let variants: [(quantizer: Quantizer, scales: [Float], cause: String)]
-    let scaleCauses: [String?]
+    let format: FP8Format
+    let columns: Int
+    let columnStride: Int
+    let declaredNaNToNum: Bool
+    let maxFiniteCode: UInt8
+    /// The recipe with the reference scales, and with the producer's.
+    let reference: ScaledCodeTable
+    let producer: ScaledCodeTable?
+    let producerView: ScaledCodeTable.View?
+    let producerDiffers: [Bool]
+    let referenceScales: [Float]
+    /// Per scale index: the cause id of "follows the producer's scale" for that scale.
+    let followsProducer: [Int]
+    /// `input_nan_to_num` toggled, with its own scales; cause ids (NaN, Inf).
+    let toggled: ScaledCodeTable
+    let toggledCause: (nan: Int, inf: Int)
+    let nanClampedToMax: Int, saturationVsNaN: Int, nanByteSign: Int
+    /// PR #4179's lookup at the payload's straddling block size (`hasStraddle`).
+    let hasStraddle: Bool
+    let straddleModel: FlatBlockGroups
+    let straddleOwner: ScaledCodeTable
+    let straddleCodes: ScaledCodeTable.View
+    let straddleCause: Int
+    /// Near-boundary fallback (per-group reductions): each group's first and end row.
+    let groupLower: [Int], groupUpper: [Int]
+    let groupBoundary: Int
+    /// Recipe variants, each with its scales and the cause id it names.
+    let variants: [(codes: ScaledCodeTable, cause: Int)]
+    let variantViews: [ScaledCodeTable.View]
+    let variantCauses: [Int]
 
-    init(check: PayloadCheck, straddleSize: Int?, scaleCauses: [String?]) {
-        self.check = check
-        self.scaleCauses = scaleCauses
+    init(check: PayloadCheck, straddleSizes: [Int], scaleCauses: [String?], names: inout MismatchTally) {
+        let straddleSize = straddleSizes.first
         let recipe = check.recipe
-        quantizer = Quantizer(recipe: recipe)
+        format = recipe.format
+        columns = check.grouping.columns
+        columnStride = check.grouping.columnStride
+        declaredNaNToNum = recipe.inputNaNToNum
+        maxFiniteCode = recipe.format.maxFiniteCode
         func scales(_ v: Recipe) -> [Float] { Quantizer(recipe: v).scales(check.source.bits, grouping: check.grouping) }
+        reference = ScaledCodeTable(recipe: recipe, scales: check.expected.scales)
+        referenceScales = check.expected.scales
+        if let p = check.producerScales {
+            producer = ScaledCodeTable(recipe: recipe, scales: p)
+            producerDiffers = zip(p, check.expected.scales).map { $0.bitPattern != $1.bitPattern }
+            followsProducer = p.indices.map { names.id(of: MismatchCause.followsProducerScale(scaleCauses.indices.contains($0) ? scaleCauses[$0] : nil)) }
+        } else {
+            (producer, producerDiffers, followsProducer) = (nil, [], [])
+        }
+        producerView = producer?.view
         var t = recipe
         t.inputNaNToNum.toggle()
-        toggledNaNToNum = (Quantizer(recipe: t), scales(t))
-        if let size = straddleSize, let offsets = check.offsets {
-            straddle = (FlatBlockGroups(blockSize: size, columns: check.grouping.columns, rows: check.grouping.rows, offsets: offsets),
-                        check.producerScales ?? check.expected.scales, MismatchCause.groupBoundary(blockSize: size))
-        } else {
-            straddle = nil
-        }
-        groupOfRow = check.reduction.usesOffsets ? check.offsets?.groupOfRow(rows: check.grouping.rows) : nil
-        var variants: [(Quantizer, [Float], String)] = []
+        toggled = ScaledCodeTable(recipe: t, scales: scales(t))
+        toggledCause = (names.id(of: MismatchCause.inputNaNToNum(sanitised: !recipe.inputNaNToNum, nan: true)),
+                        names.id(of: MismatchCause.inputNaNToNum(sanitised: !recipe.inputNaNToNum, nan: false)))
+        nanClampedToMax = names.id(of: MismatchCause.nanClampedToMax)
+        saturationVsNaN = names.id(of: MismatchCause.saturationVsNaN)
+        nanByteSign = names.id(of: MismatchCause.nanByteSign)
+        let offsets = check.reduction.usesOffsets ? check.offsets : nil
+        hasStraddle = straddleSize != nil && offsets != nil
+        straddleModel = FlatBlockGroups(blockSize: straddleSize ?? 1, columns: check.grouping.columns,
+                                        rows: hasStraddle ? check.grouping.rows : 0, offsets: offsets ?? GroupOffsets([Int]()))
+        straddleOwner = ScaledCodeTable(recipe: recipe, scales: check.producerScales ?? check.expected.scales)
+        straddleCodes = straddleOwner.view
+        straddleCause = names.id(of: straddleSizes.isEmpty ? MismatchCause.groupBoundaryUnsized : MismatchCause.groupBoundary(blockSizes: straddleSizes))
+        groupLower = offsets.map { o in (0..<o.groupCount).map { o.rows(of: $0).lowerBound } } ?? []
+        groupUpper = offsets.map { o in (0..<o.groupCount).map { o.rows(of: $0).upperBound } } ?? []
+        groupBoundary = names.id(of: MismatchCause.groupBoundaryUnsized)
+        var variants: [(ScaledCodeTable, Int)] = []
         var v = recipe
         v.nanArithmetic = recipe.nanArithmetic == .canonical ? .propagate : .canonical
-        variants.append((Quantizer(recipe: v), check.expected.scales, MismatchCause.nanByteSign))
+        variants.append((ScaledCodeTable(recipe: v, scales: check.expected.scales), nanByteSign))
         v = recipe
         v.scalePow2.toggle()
-        variants.append((Quantizer(recipe: v), scales(v), MismatchCause.pow2Rounding))
+        variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: MismatchCause.pow2Rounding)))
         v = recipe
         v.scaleCompute = recipe.scaleCompute == .fp64 ? .fp32 : .fp64
-        variants.append((Quantizer(recipe: v), scales(v), MismatchCause.scaleRounding))
+        variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: MismatchCause.scaleRounding)))
         for policy in AmaxNaNPolicy.allCases where policy != recipe.amaxNaN {
             v = recipe
             v.amaxNaN = policy
-            variants.append((Quantizer(recipe: v), scales(v), MismatchCause.amaxNaNPolicy))
+            variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: MismatchCause.amaxNaNPolicy)))
         }
         for policy in ConversionPolicy.all where policy != recipe.castPolicy {
             v = recipe
             v.castPolicy = policy
-            variants.append((Quantizer(recipe: v), check.expected.scales,
-                             "cast policy \(policy.name) instead of \(recipe.castPolicy.name)"))
+            variants.append((ScaledCodeTable(recipe: v, scales: check.expected.scales),
+                             names.id(of: "cast policy \(policy.name) instead of \(recipe.castPolicy.name)")))
         }
         self.variants = variants
+        variantViews = variants.map(\.0.view)
+        variantCauses = variants.map(\.1)
     }
 
-    /// The first cause that reproduces the actual code at flat index `i`, or nil.
-    func cause(at i: Int) -> String? {
-        let g = check.grouping
-        let (r, c) = (i / g.columns, i % g.columns)
-        let s = g.rowBase[r] + c * g.columnStride
-        let x = check.source.bits[i]
-        let (e, a) = (check.expected.codes[i], check.actual[i])
-        let f = check.recipe.format
-        if f.decode(e).isNaN && f.decode(a).isNaN { return MismatchCause.nanByteSign }
+    @inline(__always)
+    func scaleIndex(group g: Int, column: Int) -> Int { columnStride == 0 ? g : g * columns + column }
+
+    /// The id of the first cause that reproduces the actual code at flat index `i` (0: none).
+    @inline(__always)
+    func cause(at i: Int, _ f: PayloadCheck.Frame) -> Int {
+        let (r, c) = (i / columns, i % columns)
+        let s = f.rowBase[r] + c * columnStride
+        let x = f.source[i]
+        let (e, a) = (f.expected[i], f.actual[i])
+        let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
+        if eNaN && aNaN { return nanByteSign }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
-        if (inputIsNaN || inputIsInfinite) && toggledNaNToNum.quantizer.code(bf16Bits: x, scale: toggledNaNToNum.scales[s]) == a {
-            return MismatchCause.inputNaNToNum(sanitised: !check.recipe.inputNaNToNum, nan: inputIsNaN)
+        if (inputIsNaN || inputIsInfinite) && toggled.view.code(x, scaleIndex: s) == a {
+            return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
-        if let cause = MismatchCause.nanSaturation(recipe: check.recipe, input: x, expected: e, actual: a,
-                                                   scale: check.expected.scales[s]) {
-            return cause
-        }
-        if let p = check.producerScales, p[s].bitPattern != check.expected.scales[s].bitPattern,
-           quantizer.code(bf16Bits: x, scale: p[s]) == a {
-            return MismatchCause.followsProducerScale(scaleCauses.indices.contains(s) ? scaleCauses[s] : nil)
-        }
-        if let straddle, let own = groupOfRow?[r] {
-            let kernelGroup = straddle.model.group(ofElement: i)
-            if kernelGroup != own,
-               quantizer.code(bf16Bits: x, scale: straddle.scales[check.scaleIndex(group: kernelGroup, column: c)]) == a {
-                return straddle.cause
+        if eNaN || aNaN {
+            // MismatchCause.nanSaturation, on ids.
+            if eNaN && a == maxFiniteCode && (inputIsNaN || (inputIsInfinite && (referenceScales[s] == 0 || x & 0x8000 != 0))) {
+                return nanClampedToMax
             }
+            if (eNaN && a & 0x7F == maxFiniteCode & 0x7F) || (aNaN && e & 0x7F == maxFiniteCode & 0x7F) { return saturationVsNaN }
         }
-        if let groupOfRow, let offsets = check.offsets, groupOfRow[r] >= 0 {
-            let own = groupOfRow[r]
-            let rows = offsets.rows(of: own)
-            for n in [own - 1, own + 1] where n >= 0 && n < offsets.groupCount
-                && (r - rows.lowerBound < 256 || rows.upperBound - r <= 256) {
-                if quantizer.code(bf16Bits: x, scale: check.expected.scales[check.scaleIndex(group: n, column: c)]) == a {
-                    return MismatchCause.groupBoundaryUnsized
+        if let p = producerView, producerDiffers[s], p.code(x, scaleIndex: s) == a { return followsProducer[s] }
+        if !f.groupOfRow.isEmpty && !groupLower.isEmpty {
+            let own = f.groupOfRow[r]
+            if hasStraddle {
+                let kernelGroup = straddleModel.group(ofElement: i)
+                if kernelGroup != own && straddleCodes.code(x, scaleIndex: scaleIndex(group: kernelGroup, column: c)) == a {
+                    return straddleCause
                 }
             }
+            if own >= 0 && (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
+                let ref = reference.view
+                if own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a { return groupBoundary }
+                if own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
+            }
         }
-        for v in variants where v.quantizer.code(bf16Bits: x, scale: v.scales[s]) == a { return v.cause }
-        return nil
+        for j in 0..<variantViews.count where variantViews[j].code(x, scaleIndex: s) == a { return variantCauses[j] }
+        return 0
     }
 }

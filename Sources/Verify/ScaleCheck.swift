@@ -18,8 +18,11 @@ struct ScaleCheck {
     let expected: [Float]
     let actual: [Float]
     let offsets: GroupOffsets?
-    /// The block size the payload's straddling mismatches point to, if any.
-    let payloadStraddleSize: Int?
+    /// The block sizes the payload's straddling mismatches point to (empty: none).
+    let payloadStraddleSizes: [Int]
+    /// The producer's declared `block_size`, if any (a hint for naming, tried before the
+    /// autotune sets when it reproduces as many scales).
+    let declaredBlockSize: Int?
 
     static func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
@@ -67,14 +70,19 @@ struct ScaleCheck {
         if offsets.covered < grouping.rows { out.append((scales(amax(columns)), MismatchCause.tailRowsInLastGroup)) }
         // The payload's straddling block size first, then the autotuner's config sets, then
         // every single block size (`attribute` orders them by how many scales each reproduces).
-        if let s = payloadStraddleSize, let a = bySize[s] { out.append((scales(a), MismatchCause.groupBoundary(blockSize: s))) }
+        if let s = payloadStraddleSizes.first, let a = bySize[s] {
+            out.append((scales(a), MismatchCause.groupBoundary(blockSizes: payloadStraddleSizes)))
+        }
+        if let d = declaredBlockSize, !payloadStraddleSizes.contains(d) {
+            out.append((scales(bySize[d] ?? amax(d)), MismatchCause.groupBoundary(blockSize: d)))
+        }
         for set in FlatBlockGroups.autotuneSets {
             let merged = set.dropFirst().reduce(bySize[set[0]]!) { acc, size in
                 zip(acc, bySize[size]!).map { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
             }
             out.append((scales(merged), MismatchCause.neighbouringAmax(blockSizes: set)))
         }
-        for size in FlatBlockGroups.candidateSizes where size != payloadStraddleSize {
+        for size in FlatBlockGroups.candidateSizes where size != payloadStraddleSizes.first && size != declaredBlockSize {
             out.append((scales(bySize[size]!), MismatchCause.groupBoundary(blockSize: size)))
         }
         return out

@@ -77,7 +77,7 @@ public enum Verifier {
                              _ reference: ReferenceQuantization) throws(GroupingError) -> [(dataset: String, report: DatasetReport)] {
         let offsets = reference.inputs.offsets.map { GroupOffsets($0) }
         var payloadReport = DatasetReport(kind: "payload"), scaleReport = DatasetReport(kind: "scale")
-        var payloadCheck: PayloadCheck?, comparison = PayloadCheck.Comparison(), straddle: Int?
+        var payloadCheck: PayloadCheck?, comparison = PayloadCheck.Comparison(), straddle: [Int] = []
         if let d = payload {
             payloadReport.judgedUnder = "\(d.recipe) reduction=\(d.reduction!.rawValue)"
             if let (red, source, q, grouping) = try recompute(d, op, reference, into: &payloadReport) {
@@ -85,7 +85,7 @@ public enum Verifier {
                 let check = PayloadCheck(recipe: d.recipe, source: source, grouping: grouping, reduction: red, expected: q,
                                          actual: d.codes, offsets: offsets, producerScales: producerScales)
                 comparison = check.compare()
-                straddle = check.straddleBlockSize(comparison.indices)
+                straddle = check.straddleBlockSizes(comparison.indices, declared: d.declaration.blockSize)
                 payloadCheck = check
             }
         }
@@ -95,7 +95,8 @@ public enum Verifier {
             if let (red, source, q, grouping) = try recompute(d, op, reference, into: &scaleReport) {
                 let check = ScaleCheck(recipe: d.recipe, source: source, grouping: grouping, reduction: red,
                                        expected: q.scales, actual: d.scales, offsets: offsets,
-                                       payloadStraddleSize: payload?.recipe == d.recipe ? straddle : nil)
+                                       payloadStraddleSizes: payload?.recipe == d.recipe ? straddle : [],
+                                       declaredBlockSize: d.declaration.blockSize)
                 let mismatches = check.mismatches()
                 let causes = check.attribute(mismatches)
                 scaleCauses = q.scales.indices.map { causes[$0] ?? nil }
@@ -125,7 +126,7 @@ public enum Verifier {
             payloadReport.mismatches = comparison.indices.count
             payloadReport.maxUlp = comparison.maxUlp ?? (comparison.elements > 0 ? 0 : nil)
             if !comparison.indices.isEmpty {
-                let tally = check.attribute(comparison.indices, straddleSize: straddle, scaleCauses: scaleCauses)
+                let tally = check.attribute(comparison.indices, straddleSizes: straddle, scaleCauses: scaleCauses)
                 func example(_ i: Int, _ cause: String?) -> MismatchReport {
                     let g = check.grouping
                     let row = i / g.columns, c = i % g.columns

@@ -36,6 +36,22 @@ import Testing
                    stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// `--` ends the options (issue 8): what follows is a value even when it starts with `-`.
+    @Test func convertAcceptsTheEndOfOptionsMarker() throws {
+        let r = try Self.run(["convert", "--format", "e4m3fn", "--policy", "nosat", "--", "-1.5", "448"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let codes = r.stdout.split(separator: "\n").map { $0.split(separator: "\t").last.map(String.init) }
+        #expect(codes == ["0xbc", "0x7e"], "\(r.stdout)")
+    }
+
+    /// verify's text names every cause with its count (SPEC 8.2) on the committed planted-defect fixture.
+    @Test func verifyPrintsOneLinePerCause() throws {
+        let r = try Self.run(["verify", "fixtures/verify-cases/peer-mismatches.h5"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("      142 pow2 rounding\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("by group: "), "\(r.stdout)")
+    }
+
     @Test func binaryIsBuilt() {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "\(Self.binary.path)")
     }

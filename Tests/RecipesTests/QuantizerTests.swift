@@ -150,3 +150,29 @@ import Testing
         }
     }
 }
+
+/// The hot-loop view of verify's attribution against `Quantizer.code`: every bf16 pattern,
+/// every format and cast policy, NaN arithmetic and input_nan_to_num both ways, scales
+/// including 0, NaN, subnormal and huge.
+@Suite struct ScaledCodeTableTests {
+    @Test func agreesWithQuantizerCodeOnEveryBF16Input() {
+        let scales: [Float] = [1, 0x1p-120, 0x1p48, 0, .nan, 0x1p-140, 3.5, 448.0 / 3.0]
+        for format in [FP8Format.e4m3fn, .e5m2, .e4m3fnuz, .e5m2fnuz] {
+            for policy in ConversionPolicy.all {
+                for (nan, sanitise) in [(NaNArithmetic.canonical, false), (.propagate, true)] {
+                    let recipe = Recipe(kind: .tensorwise, format: format, amaxNaN: .nanToNum, scaleCompute: .fp64, scalePow2: true,
+                                        castPolicy: policy, nanArithmetic: nan, inputNaNToNum: sanitise)
+                    let q = Quantizer(recipe: recipe)
+                    let table = ScaledCodeTable(recipe: recipe, scales: scales)
+                    var bad = 0
+                    for s in scales.indices {
+                        for x in 0...0xFFFF where table.view.code(UInt16(x), scaleIndex: s) != q.code(bf16Bits: UInt16(x), scale: scales[s]) {
+                            bad += 1
+                        }
+                    }
+                    #expect(bad == 0, "\(format.name) \(policy.name) \(nan) input_nan_to_num=\(sanitise)")
+                }
+            }
+        }
+    }
+}

@@ -168,6 +168,31 @@ func prPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int]
         #expect(d.mismatches <= nans + infs)
     }
 
+    /// SPEC 8.1: `reduction = tensorwise` on the 3-D weight is one scale for all experts (the PR
+    /// branch's single-scalar revision, 3322d2f). The naive kernel above with one group over all
+    /// G*K rows and one block is that quantizer.
+    @Test func tensorwiseOverTheWeightIsOneScaleForAllExperts() throws {
+        let dir = temporaryDirectory()
+        let (path, inputs) = try fixture(in: dir)
+        let b = inputs.b!
+        let (g, k, n) = (b.shape[0], b.shape[1], b.shape[2])
+        let single = prPerGroupKernel(b.bits, rows: g * k, columns: n, offsets: [g * k], amaxBlockSizes: [g * k * n],
+                                      payloadBlockSize: g * k * n)
+        var attributes = prAttributes
+        attributes["recipe"] = "tensorwise"
+        attributes["reduction"] = "tensorwise"
+        try addProducer(path, "single-scalar", attributes: attributes, codes: ["b_fp8": (single.codes, b.shape)],
+                        scales: ["b_scale": (single.scales, [1])])
+        let d = try #require(try Verifier.verify(path: path, producers: ["single-scalar"]).producers["single-scalar"]?.datasets)
+        #expect(d["b_fp8"]?.mismatches == 0 && d["b_fp8"]?.elements == g * k * n)
+        #expect(d["b_scale"]?.mismatches == 0 && d["b_scale"]?.elements == 1)
+        // Judged per expert instead, the same bytes mismatch wherever the experts' scales differ.
+        attributes["reduction"] = "per_expert"
+        let perExpert = prPerGroupKernel(b.bits, rows: g * k, columns: n, offsets: (1...g).map { $0 * k },
+                                         amaxBlockSizes: [k * n], payloadBlockSize: k * n)
+        #expect(perExpert.scales.count == g && Set(perExpert.scales).count > 1)
+    }
+
     @Test func declarationsParseOnce() throws {
         let d = try RecipeDeclaration(group: ["recipe": "per_group"], dataset: [:])
         #expect(d.reduction == .perGroup && d.recipe.kind == .tensorwise && d.recipe.inputNaNToNum)
