@@ -10,7 +10,9 @@ import Verify
     let specials = GeneratorConfig(m: 48, k: 16, n: 8, g: 4, seed: 3, distribution: .heavy, routing: .empty,
                                    injections: [.nan, .inf, .subnormal, .zeroGroup], tailRows: 3)
 
-    @Test func referenceResultsAgreeWithThemselves() throws {
+    /// Plumbing, not evidence: the reference judged against itself (generate -> write -> read ->
+    /// verify), over every routing, specials in. Evidence is in the GPU and peer fixture tests.
+    @Test func plumbingReferenceResultsRoundTripThroughVerify() throws {
         let dir = temporaryDirectory()
         for (i, routing) in GeneratorConfig.Routing.allCases.enumerated() {
             var c = specials
