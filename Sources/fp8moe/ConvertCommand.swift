@@ -12,7 +12,7 @@ struct ConvertCommand: ParsableCommand {
             """)
 
     @Option(help: "fp8 format: e4m3fn, e5m2, e4m3fnuz, e5m2fnuz, e8m0fnu.") var format: String
-    @Option(help: "Conversion policy: nosat, nosat-mldtypes, satfinite, hip-sw, hip-sw-nosat.") var policy: String
+    @Option(help: "Conversion policy: \(ConversionPolicy.all.map(\.name).joined(separator: ", ")).") var policy: String
     @Option(help: "Source type of the values: f32, bf16, f16.") var from: String = "f32"
     @Option(help: "Rounding: rne, rz, ru, sr:BITS (stochastic with the given 32 random bits).") var rounding: String = "rne"
     @Argument(parsing: .allUnrecognized, help: "Values to convert (negative values need no quoting: -1.5).") var values: [String] = []
