@@ -22,10 +22,4 @@ enum Distances {
         }
         return Double(abs(ordinal(a) - ordinal(b)))
     }
-
-    /// One bf16 ulp at the magnitude of `e`: `2^(max(exponent(e), -126) - 7)`.
-    static func bf16Ulp(_ e: Double) -> Double {
-        let exponent = e == 0 || !e.isFinite ? -126 : max(Int(e.exponent), -126)
-        return Double(sign: .plus, exponent: exponent - 7, significand: 1)
-    }
 }

@@ -71,19 +71,4 @@ public enum MismatchCause {
         case (false, false): "Inf not sanitised (input_nan_to_num declared, no nan_to_num in the payload)"
         }
     }
-
-    /// `nanClampedToMax` or `saturationVsNaN` when the codes show it, else nil.
-    static func nanSaturation(recipe: Recipe, input: UInt16, expected: UInt8, actual: UInt8, scale: Float) -> String? {
-        let f = recipe.format
-        let (e, a) = (f.decode(expected), f.decode(actual))
-        let inputIsNaN = input & 0x7FFF > 0x7F80, inputIsInfinite = input & 0x7FFF == 0x7F80
-        if e.isNaN && actual == f.maxFiniteCode
-            && (inputIsNaN || (inputIsInfinite && (scale == 0 || input & 0x8000 != 0))) {
-            return nanClampedToMax
-        }
-        if (e.isNaN && actual & 0x7F == f.maxFiniteCode & 0x7F) || (a.isNaN && expected & 0x7F == f.maxFiniteCode & 0x7F) {
-            return saturationVsNaN
-        }
-        return nil
-    }
 }

@@ -20,8 +20,6 @@ struct PayloadCheck {
     let offsets: GroupOffsets?
     /// The producer's scales when it wrote them (and their count fits).
     let producerScales: [Float]?
-    final class Cache<T>: @unchecked Sendable { var value: T? }
-    let voteCache = Cache<[(size: Int, votes: Int)]>()
 
     /// Flat indices of every mismatch, ascending, elements compared, and the largest code distance.
     struct Comparison: Sendable {
@@ -65,20 +63,15 @@ struct PayloadCheck {
     /// scale shows no straddle. Returns every size with the most votes (the `declared` one
     /// alone when it is among them).
     func straddleBlockSizes(_ mismatches: [Int], declared: Int?) -> [Int] {
-        guard let best = votesBySize(mismatches).max(by: { $0.votes < $1.votes }), best.votes > 0 else { return [] }
-        let winners = votesBySize(mismatches).filter { $0.votes == best.votes }.map(\.size)
+        let votes = votesBySize(mismatches)
+        guard let most = votes.map(\.votes).max(), most > 0 else { return [] }
+        let winners = votes.filter { $0.votes == most }.map(\.size)
         if let declared, winners.contains(declared) { return [declared] }
         return winners
     }
 
+    /// How many mismatches each candidate block size reproduces.
     func votesBySize(_ mismatches: [Int]) -> [(size: Int, votes: Int)] {
-        if let cached = voteCache.value { return cached }
-        let v = computeVotes(mismatches)
-        voteCache.value = v
-        return v
-    }
-
-    func computeVotes(_ mismatches: [Int]) -> [(size: Int, votes: Int)] {
         guard reduction.usesOffsets, let offsets, !mismatches.isEmpty else { return [] }
         let scales = ScaledCodeTable(recipe: recipe, scales: producerScales ?? expected.scales)
         let own = ScaledCodeTable(recipe: recipe, scales: producerScales ?? [])
@@ -287,7 +280,7 @@ struct PayloadHypotheses: @unchecked Sendable {
             return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
         if eNaN || aNaN {
-            // MismatchCause.nanSaturation, on ids.
+            // `saturation vs NaN` and its refinement `NaN clamped to +max` (MismatchCause).
             if eNaN && a == maxFiniteCode && (inputIsNaN || (inputIsInfinite && (referenceScales[s] == 0 || x & 0x8000 != 0))) {
                 return nanClampedToMax
             }

@@ -32,15 +32,16 @@ struct ScaleCheck {
     /// The cause of every scale (nil where it matches or nothing reproduces it).
     func attribute(_ mismatches: [Int]) -> [Int: String?] {
         guard !mismatches.isEmpty else { return [:] }
+        let bits = sanitisedBits
         let amax = Dictionary(uniqueKeysWithValues: AmaxNaNPolicy.allCases.map {
-            ($0, Amax.compute(sanitisedBits, grouping: grouping, policy: $0, concurrently: true))
+            ($0, Amax.compute(bits, grouping: grouping, policy: $0, concurrently: true))
         })
         var t = recipe
         t.inputNaNToNum.toggle()
         let toggled = Quantizer(recipe: t).scales(source.bits, grouping: grouping)
         // One model explains a dataset: the one that reproduces the most mismatching scales is
         // tried first (ties: the order of `blockModels`).
-        let models = blockModels().enumerated().map { (i, m) in
+        let models = blockModels(bits).enumerated().map { (i, m) in
             (m, i, mismatches.filter { Self.same(m.scales[$0], actual[$0]) }.count)
         }.sorted { ($0.2, -$0.1) > ($1.2, -$1.1) }.map(\.0)
         var out: [Int: String?] = [:]
@@ -55,9 +56,9 @@ struct ScaleCheck {
 
     /// Candidate scale vectors of PR #4179's group lookup, each with the cause it names, in the
     /// order they are tried. Empty unless the reduction is per group.
-    func blockModels() -> [(scales: [Float], cause: String)] {
+    /// `bits`: the source as the amax sees it (`sanitisedBits`).
+    func blockModels(_ bits: [UInt16]) -> [(scales: [Float], cause: String)] {
         guard reduction.usesOffsets, let offsets else { return [] }
-        let bits = sanitisedBits
         let columns = grouping.columns
         func amax(_ size: Int) -> [Double] {
             FlatBlockGroups(blockSize: size, columns: columns, rows: grouping.rows, offsets: offsets)

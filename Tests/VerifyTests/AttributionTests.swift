@@ -131,9 +131,13 @@ func prPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int]
         let (p, s) = try run(path, inputs, "pr-4096", amax: [4096], payload: 4096)
         expectConsistent(p)
         expectConsistent(s)
-        let straddle = MismatchCause.groupBoundary(blockSize: 4096)
-        #expect(s.mismatches > 0 && s.causes?.allSatisfy { $0.cause == straddle } == true, "\(s.causes?.map(\.cause) ?? [])")
-        #expect(p.mismatches > 0 && p.causes?.allSatisfy { $0.cause == straddle + "; the payload follows that scale" } == true,
+        expectScalesNamed(MismatchCause.groupBoundary(blockSize: 4096), payloadFollowing: p, s)
+    }
+
+    /// Every scale mismatch has `cause`, and every payload mismatch follows those scales.
+    func expectScalesNamed(_ cause: String, payloadFollowing p: DatasetReport, _ s: DatasetReport) {
+        #expect(s.mismatches > 0 && s.causes?.allSatisfy { $0.cause == cause } == true, "\(s.causes?.map(\.cause) ?? [])")
+        #expect(p.mismatches > 0 && p.causes?.allSatisfy { $0.cause == cause + "; the payload follows that scale" } == true,
                 "\(p.causes?.map { "\($0.count) \($0.cause)" } ?? [])")
     }
 
@@ -143,10 +147,7 @@ func prPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int]
         let (p, s) = try run(path, inputs, "pr-first-call", amax: [8192, 4096, 2048], payload: 2048)
         expectConsistent(p)
         expectConsistent(s)
-        let cause = MismatchCause.neighbouringAmax(blockSizes: FlatBlockGroupsSets.nvidia)
-        #expect(s.mismatches > 0 && s.causes?.allSatisfy { $0.cause == cause } == true, "\(s.causes?.map(\.cause) ?? [])")
-        #expect(p.mismatches > 0 && p.causes?.allSatisfy { $0.cause == cause + "; the payload follows that scale" } == true,
-                "\(p.causes?.map { "\($0.count) \($0.cause)" } ?? [])")
+        expectScalesNamed(MismatchCause.neighbouringAmax(blockSizes: FlatBlockGroupsSets.nvidia), payloadFollowing: p, s)
     }
 
     @Test func nanSanitisedInThePayloadIsNamedWhenNotDeclared() throws {
