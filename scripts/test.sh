@@ -8,4 +8,4 @@ bash scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
 python3 python/test_fixture_module.py .build/debug/fp8moe
-bash scripts/hip_ci.sh
+bash scripts/hip/ci.sh

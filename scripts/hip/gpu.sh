@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
-# hip_gpu.sh: everything the HIP path does on an NVIDIA GPU machine, in one device call:
+# gpu.sh: everything the HIP path does on an NVIDIA GPU machine, in one device call:
 #   1. environment (GPU, nvcc, Python packages)
-#   2. build: the carried hip/build/nvidia (scripts/hip_build.sh nvidia, made on the development
-#      machine) if its runner loads here, else the runner relinked here (scripts/hip_gpu_relink.sh),
+#   2. build: the carried hip/build/nvidia (scripts/hip/build.sh nvidia, made on the development
+#      machine) if its runner loads here, else the runner relinked here (scripts/hip/gpu_relink.sh),
 #      else everything built here
 #   3. hip/build/nvidia/cast_device_test: the cast funnel vs the software cast, all 2^32 fp32
 #   4. hip/build/nvidia/odd_shapes_test: every kernel on odd and unaligned shapes vs a host reference
 #   5. test fixtures: invalid ones must give exit 2; the runner over the valid ones with every knob
-#      variant, then the numpy check (scripts/hip_run_all.sh)
+#      variant, then the numpy check (scripts/hip/run_all.sh)
 #   6. the committed reference fixtures through the runner (scripts/gpu_fixtures.sh, HIP only)
 #      -> $OUT/hip-NAME.h5 (copy to fixtures/hip/ on the development machine)
-#   7. the benchmark beside PR #4179's kernels (scripts/hip_bench.py) -> $OUT/hip-bench.md
+#   7. the benchmark beside PR #4179's kernels (scripts/hip/bench.py) -> $OUT/hip-bench.md
 # Everything printed goes to $OUT/gpu.log too. Every stage runs even if an earlier one failed;
 # the exit status is the number of failed stages. Set FP8MOE_COMMIT to `git rev-parse HEAD` of
 # the tree sent (recorded in the fixtures and the report). PR #4179's kernels are read from
-# .peers-hip/ (carried; see scripts/hip_peers.sh). SKIP_FIXTURES=1 leaves out stages 5 and 6.
+# .peers-hip/ (carried; see scripts/hip/peers.sh). SKIP_FIXTURES=1 leaves out stages 5 and 6.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT="${OUT:-$PWD/hip/build/out}"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/gpu.log") 2>&1
-export PYTHONUNBUFFERED=1 HDF5_DISABLE_VERSION_CHECK=2 FP8MOE_SCRIPT=scripts/hip_gpu.sh
+export PYTHONUNBUFFERED=1 HDF5_DISABLE_VERSION_CHECK=2 FP8MOE_SCRIPT=scripts/hip/gpu.sh
 failed=()
 stage() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
 bin=hip/build/nvidia
@@ -36,7 +36,7 @@ if [[ -x $bin/fp8moe-hip-runner ]] && ! ldd $bin/fp8moe-hip-runner | grep -q "no
     echo "carried build loads here"
 else
     ldd $bin/fp8moe-hip-runner 2>&1 | grep "not found"
-    bash scripts/hip_gpu_relink.sh || failed+=(build)
+    bash scripts/hip/gpu_relink.sh || failed+=(build)
 fi
 $bin/fp8moe-hip-runner --device-info || failed+=(device_info)
 
@@ -50,14 +50,14 @@ if [[ "${SKIP_FIXTURES:-0}" != 1 ]]; then
 stage "test fixtures: invalid inputs, runner + numpy check"
 fx=/tmp/hip-fixtures
 rm -rf "$fx" "$fx-bad" "$fx-out"
-python3 scripts/hip_make_test_fixture.py make "$fx" >/dev/null && python3 scripts/hip_make_test_fixture.py bad "$fx-bad" >/dev/null
+python3 scripts/hip/make_test_fixture.py make "$fx" >/dev/null && python3 scripts/hip/make_test_fixture.py bad "$fx-bad" >/dev/null
 bad_ok=1
 for f in "$fx-bad"/*.h5; do
     msg="$($bin/fp8moe-hip-runner "$f" --out /tmp/hip-bad-out.h5 2>&1)"; rc=$?
     if [[ $rc -ne 2 || "$msg" != *"$f"* ]]; then echo "invalid fixture $f: exit $rc: $msg"; bad_ok=0; else echo "exit 2: ${msg#*invalid input: }"; fi
 done
 [[ $bad_ok -eq 1 ]] || failed+=(invalid_inputs)
-RUNNER=$bin/fp8moe-hip-runner scripts/hip_run_all.sh "$fx" "$fx-out" >/tmp/run_all.log 2>&1 || failed+=(fixtures)
+RUNNER=$bin/fp8moe-hip-runner scripts/hip/run_all.sh "$fx" "$fx-out" >/tmp/run_all.log 2>&1 || failed+=(fixtures)
 grep -E "hip_run_all|^check|FAIL|expected" /tmp/run_all.log | tail -20
 grep -A16 "moe2048.h5 ->" /tmp/run_all.log | head -18
 
@@ -67,7 +67,7 @@ ls -la "$OUT"/hip-*.h5
 fi
 
 stage "benchmark"
-python3 scripts/hip_bench.py --report "$OUT/hip-bench.md" ${HIP_BENCH_ARGS:-} > /tmp/bench.log 2>&1 || failed+=(bench)
+python3 scripts/hip/bench.py --report "$OUT/hip-bench.md" ${HIP_BENCH_ARGS:-} > /tmp/bench.log 2>&1 || failed+=(bench)
 grep -v "^|" /tmp/bench.log | grep -v "^- " | tail -60
 grep -E "^- " /tmp/bench.log | tail -30
 

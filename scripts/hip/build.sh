@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# hip_build.sh: build the HIP production path (hip/).
+# build.sh: build the HIP production path (hip/).
 #
-#   scripts/hip_build.sh amd     hipcc --offload-arch=gfx90a,gfx940: kernels, runner (libamdhip64)
-#   scripts/hip_build.sh nvidia  nvcc -gencode arch=compute_90,code=sm_90: kernels, runner,
+#   scripts/hip/build.sh amd     hipcc --offload-arch=gfx90a,gfx940: kernels, runner (libamdhip64)
+#   scripts/hip/build.sh nvidia  nvcc -gencode arch=compute_90,code=sm_90: kernels, runner,
 #                                libfp8q.so (the kernels' C API, for the benchmark's ctypes) and
 #                                libfp8q_sw.so (the same with the software cast only)
-#   scripts/hip_build.sh isa     AMD code objects for the disassembly check (scripts/hip_isa_check.py):
+#   scripts/hip/build.sh isa     AMD code objects for the disassembly check (scripts/hip/isa_check.py):
 #                                gfx942 and gfx950 compiled device-only by clang-22 (Debian bookworm;
 #                                Debian's clang 15 knows neither) against Debian's HIP 5.2 headers and
 #                                ROCm 5.2 device libraries; gfx90a and gfx940 unbundled from the
 #                                `amd` build's object (run `amd` first)
-#   scripts/hip_build.sh test    host only: the exhaustive cast test (g++, OpenMP) and the
+#   scripts/hip/build.sh test    host only: the exhaustive cast test (g++, OpenMP) and the
 #                                fast-division test
 #
 # Outputs go to hip/build/<target>/ (ignored by git). Environment overrides:
@@ -25,7 +25,7 @@
 #                                with -lhdf5_serial, else /usr/include with -lhdf5
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 hip="$here/hip"
 target="${1:-}"
 out="$hip/build/$target"
@@ -151,7 +151,7 @@ isa)
     for p in "${pids[@]}"; do wait "$p" || status=1; done
     [[ $status -eq 0 ]] || die "device-only compile failed"
     fatobj="$hip/build/amd/quantize_launch.o"
-    [[ -f "$fatobj" ]] || die "$fatobj missing: run scripts/hip_build.sh amd first"
+    [[ -f "$fatobj" ]] || die "$fatobj missing: run scripts/hip/build.sh amd first"
     "${OBJCOPY_OLD:-llvm-objcopy-15}" --dump-section=.hip_fatbin="$out/fatbin.bundle" "$fatobj" "$out/host-copy.o"
     for a in ${AMD_ARCHS:-gfx90a gfx940}; do
         echo "[isa] $a: unbundled from the hipcc object"
@@ -170,6 +170,6 @@ test)
     echo "[test] built $out/cast_exhaustive and $out/fast_div_test"
     ;;
 *)
-    die "usage: scripts/hip_build.sh amd|nvidia|isa|test"
+    die "usage: scripts/hip/build.sh amd|nvidia|isa|test"
     ;;
 esac

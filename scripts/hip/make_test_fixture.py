@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Small seeded test fixtures for the HIP path, and a numpy check of the HIP results in them.
 
-  hip_make_test_fixture.py make DIR [--seed N]     write the test fixtures (SPEC section 5)
-  hip_make_test_fixture.py bad DIR                 write invalid fixtures (the runner must exit 2)
-  hip_make_test_fixture.py check FILE...           recompute every /results/hip-* group with
+  make_test_fixture.py make DIR [--seed N]     write the test fixtures (SPEC section 5)
+  make_test_fixture.py bad DIR                 write invalid fixtures (the runner must exit 2)
+  make_test_fixture.py check FILE...           recompute every /results/hip-* group with
                                                    numpy + ml_dtypes and compare bit for bit
 
 The fixtures hold NaN (both signs, several payloads), +-Inf, bf16 subnormals, -0, the bf16 max,

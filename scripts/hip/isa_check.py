@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Disassembly check of the HIP kernels' AMD code objects: the FP8 conversion each target uses.
 
-  hip_isa_check.py ARCH=OBJDUMP:CODE_OBJECT ...     e.g. gfx942=llvm-objdump-22:hip/build/isa/quantize_launch-gfx942.co
+  isa_check.py ARCH=OBJDUMP:CODE_OBJECT ...     e.g. gfx942=llvm-objdump-22:hip/build/isa/quantize_launch-gfx942.co
 
 For every kernel that converts to FP8 (grouped_apply, dual_apply, column_apply, rowwise) the
 disassembly (llvm-objdump -d -C --mcpu=ARCH) must say what hip/kernels/fp8_cast.h (cast_pair)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hip_ci.sh: the CI part of the HIP production path, for a machine without a GPU.
+# ci.sh: the CI part of the HIP production path, for a machine without a GPU.
 #
 # Needs Debian 12's hipcc and libamdhip64-dev (ROCm 5.2), libhdf5-dev, and clang-22, lld-22,
 # llvm-22 (Debian bookworm; scripts/install-deps.sh installs them). Steps:
@@ -7,8 +7,8 @@
 #      are in the object file;
 #   2. link the AMD runner against libamdhip64 (and libhdf5);
 #   2b. compile the kernels for gfx942 (MI300X/MI325X) and gfx950 (MI355X) with clang-22
-#      (scripts/hip_build.sh isa), disassemble all four code objects (llvm-objdump) and check the
-#      FP8 conversion of every kernel (scripts/hip_isa_check.py): v_cvt_pk_fp8_f32 behind a
+#      (scripts/hip/build.sh isa), disassemble all four code objects (llvm-objdump) and check the
+#      FP8 conversion of every kernel (scripts/hip/isa_check.py): v_cvt_pk_fp8_f32 behind a
 #      v_med3_f32 clamp and a NaN test for e4m3fnuz on gfx940/gfx942 and for e4m3fn on gfx950,
 #      the software cast everywhere else, no instruction with the clamp modifier;
 #   3. run it once (--device-info): with no GPU it must stop with a clear message naming the HIP
@@ -19,7 +19,7 @@
 # Exit status 0 when all of that holds, 1 otherwise.
 set -uo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$here/hip/build/amd"
 runner="$build/fp8moe-hip-runner"
 work="$(mktemp -d)"
@@ -31,7 +31,7 @@ pass() { echo "hip_ci: ok: $*"; }
 
 # 1 + 2. Compile and link (hipcc prints a rocm_agent_enumerator traceback on machines without
 # /dev/kfd; it is harmless, so the log is shown only on failure).
-if "$here/scripts/hip_build.sh" amd >"$work/build.log" 2>&1; then
+if "$here/scripts/hip/build.sh" amd >"$work/build.log" 2>&1; then
     pass "kernels compiled for gfx90a and gfx940, runner linked"
 else
     cat "$work/build.log"
@@ -52,10 +52,10 @@ else
 fi
 
 # 2b. gfx942 and gfx950 (clang-22), and the disassembly check of all four targets.
-if "$here/scripts/hip_build.sh" isa >"$work/isa.log" 2>&1; then
+if "$here/scripts/hip/build.sh" isa >"$work/isa.log" 2>&1; then
     pass "kernels compiled for gfx942 and gfx950 (clang-22), gfx90a and gfx940 code objects unbundled"
     isa="$here/hip/build/isa"
-    if python3 "$here/scripts/hip_isa_check.py" \
+    if python3 "$here/scripts/hip/isa_check.py" \
         gfx90a=llvm-objdump-22:"$isa/quantize_launch-gfx90a.co" \
         gfx940=llvm-objdump-15:"$isa/quantize_launch-gfx940.co" \
         gfx942=llvm-objdump-22:"$isa/quantize_launch-gfx942.co" \
@@ -99,7 +99,7 @@ expect_no_device "runner --device-info"
 
 # 4. Input validation before the device, if fixtures can be made here.
 if python3 -c "import h5py, numpy, ml_dtypes" 2>/dev/null; then
-    python3 "$here/scripts/hip_make_test_fixture.py" bad "$work/bad" >/dev/null
+    python3 "$here/scripts/hip/make_test_fixture.py" bad "$work/bad" >/dev/null
     for f in "$work"/bad/*.h5; do
         run_runner "$f" --out "$work/out.h5"
         if [[ $rc -eq 2 && "$msg" == *"$f"* ]]; then
@@ -109,7 +109,7 @@ if python3 -c "import h5py, numpy, ml_dtypes" 2>/dev/null; then
             fail "$(basename "$f"): expected exit 2 naming the file, got $rc"
         fi
     done
-    python3 "$here/scripts/hip_make_test_fixture.py" make "$work/good" >/dev/null
+    python3 "$here/scripts/hip/make_test_fixture.py" make "$work/good" >/dev/null
     cp "$work/good/odd.h5" "$work/odd-copy.h5"
     run_runner "$work/good/odd.h5" --write
     expect_no_device "runner on a valid fixture"

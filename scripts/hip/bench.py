@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """GPU benchmark of the HIP quantization kernels beside their peers, in one process, one timing method.
 
-  python3 scripts/hip_bench.py [--lib hip/build/nvidia/libfp8q.so] [--peers .peers-hip] [--report FILE]
+  python3 scripts/hip/bench.py [--lib hip/build/nvidia/libfp8q.so] [--peers .peers-hip] [--report FILE]
 
 HIP kernels (ctypes on libfp8q.so, on PyTorch's current stream), recipe = PR #4179's tensorwise
 (input_nan_to_num = 1, fp64 scale, pow2, e4m3fn) and torchao's rowwise (propagate, fp64, pow2):
@@ -11,7 +11,7 @@ HIP kernels (ctypes on libfp8q.so, on PyTorch's current stream), recipe = PR #41
   hip per_group_column fp8q_quantize_group_columns (rowwise wgrad operand)
   hip rowwise          fp8q_quantize_rowwise
 Peers, same data: PR #4179's own Triton kernels, loaded from the files in --peers (never
-committed; scripts/hip_gpu_run.sh says how they are made): fp8_tensorwise_2d.py and
+committed; scripts/hip/peers.sh says how they are made): fp8_tensorwise_2d.py and
 fp8_tensorwise_per_group.py at bd79c46, fp8_tensorwise_2d.py at 3322d2f (its 2-D kernel with the
 staged amax, and its dual-layout kernel); torch.compile of the eager recipe; a plain Triton
 two-pass kernel; torch.compile of rowwise. A device-to-device copy gives the bandwidth ceiling.
@@ -405,8 +405,8 @@ def report(ctx, copy_bw, args):
         f"# HIP quantization kernels on {props.name}: benchmark ({datetime.date.today().isoformat()})", "",
         f"- machine: {smi}; {props.multi_processor_count} SMs, L2 {ctx['l2'] / 2**20:.0f} MiB",
         f"- software: torch {torch.__version__}, triton {triton.__version__}, CUDA {torch.version.cuda}; "
-        f"kernels: {os.path.basename(args.lib)} built by scripts/hip_build.sh nvidia (nvcc -gencode arch=compute_90,code=sm_90)",
-        f"- commit: {os.environ.get('FP8MOE_COMMIT', 'unknown')}; command: `python3 scripts/hip_bench.py {' '.join(sys.argv[1:])}`",
+        f"kernels: {os.path.basename(args.lib)} built by scripts/hip/build.sh nvidia (nvcc -gencode arch=compute_90,code=sm_90)",
+        f"- commit: {os.environ.get('FP8MOE_COMMIT', 'unknown')}; command: `python3 scripts/hip/bench.py {' '.join(sys.argv[1:])}`",
         f"- copy bandwidth (torch copy_, 1 GiB, bytes read + written): **{copy_bw / 1e12:.3f} TB/s**",
         f"- HIP launch shapes (fp8q_tuning) used for the table: library default {ctx['default_tuning']}; " +
         ("; ".join(f"at {s}: {t}" for s, t in ctx["used"].items()) or "no others"),
@@ -449,9 +449,9 @@ def report(ctx, copy_bw, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--lib", default=os.path.join(here, "..", "hip", "build", "nvidia", "libfp8q.so"))
-    ap.add_argument("--lib-sw", default=os.path.join(here, "..", "hip", "build", "nvidia", "libfp8q_sw.so"))
-    ap.add_argument("--peers", default=os.path.join(here, "..", ".peers-hip"))
+    ap.add_argument("--lib", default=os.path.join(here, "..", "..", "hip", "build", "nvidia", "libfp8q.so"))
+    ap.add_argument("--lib-sw", default=os.path.join(here, "..", "..", "hip", "build", "nvidia", "libfp8q_sw.so"))
+    ap.add_argument("--peers", default=os.path.join(here, "..", "..", ".peers-hip"))
     ap.add_argument("--report", default=None, help="markdown file to write")
     ap.add_argument("--reps", type=int, default=40)
     ap.add_argument("--tuning", default="", help="7 comma-separated ints for fp8q_set_tuning (default: the library's)")

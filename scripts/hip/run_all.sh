@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# hip_run_all.sh: run the HIP runner over every fixture of a folder, then check the results.
+# run_all.sh: run the HIP runner over every fixture of a folder, then check the results.
 #
-#   scripts/hip_run_all.sh DIR [OUTDIR]
+#   scripts/hip/run_all.sh DIR [OUTDIR]
 #
 # For each DIR/*.h5 (outputs named *.hip*.h5 are skipped):
 #   1. runner FIXTURE --out OUTDIR/NAME.hip.h5          both recipes with their defaults
@@ -9,19 +9,19 @@
 #   2. unless HIP_VARIANTS=0, more result groups added in place with --write (which also tests
 #      the temp-file-and-rename path): e4m3fnuz; fp32 scales without pow2; the other amax NaN
 #      policy of each recipe
-#   3. scripts/hip_make_test_fixture.py check on every output (needs h5py, numpy, ml_dtypes)
+#   3. scripts/hip/make_test_fixture.py check on every output (needs h5py, numpy, ml_dtypes)
 # OUTDIR defaults to DIR/hip-results. RUNNER picks the runner binary (default: the NVIDIA build
 # if present, else the AMD one). Exit status 0 when every run and every check passed.
 set -uo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="${1:?usage: scripts/hip_run_all.sh DIR [OUTDIR]}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+dir="${1:?usage: scripts/hip/run_all.sh DIR [OUTDIR]}"
 outdir="${2:-$dir/hip-results}"
 if [[ -z "${RUNNER:-}" ]]; then
     RUNNER="$here/hip/build/nvidia/fp8moe-hip-runner"
     [[ -x "$RUNNER" ]] || RUNNER="$here/hip/build/amd/fp8moe-hip-runner"
 fi
-[[ -x "$RUNNER" ]] || { echo "hip_run_all: no runner at $RUNNER (scripts/hip_build.sh nvidia|amd)"; exit 1; }
+[[ -x "$RUNNER" ]] || { echo "hip_run_all: no runner at $RUNNER (scripts/hip/build.sh nvidia|amd)"; exit 1; }
 mkdir -p "$outdir"
 
 variants=(
@@ -60,7 +60,7 @@ done
 [[ ${#outputs[@]} -gt 0 ]] || { echo "hip_run_all: no fixtures in $dir"; exit 1; }
 
 if python3 -c "import h5py, numpy, ml_dtypes" 2>/dev/null; then
-    python3 "$here/scripts/hip_make_test_fixture.py" check "${outputs[@]}" || failures=$((failures + 1))
+    python3 "$here/scripts/hip/make_test_fixture.py" check "${outputs[@]}" || failures=$((failures + 1))
 else
     echo "hip_run_all: python3 with h5py, numpy, ml_dtypes not found: results not checked"
 fi
