@@ -10,11 +10,11 @@ import sys
 import h5py
 import numpy as np
 
-from golden_inputs import FORMAT_ATTR_DTYPE, SOURCE_ATTR_DTYPE, make_inputs
+from inputs import FORMAT_ATTR_DTYPE, SOURCE_ATTR_DTYPE, make_inputs
 
 SCHEMA = "fp8moe-golden"
 SCHEMA_VERSION = 1
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def cpu_model():
@@ -115,7 +115,7 @@ class Golden:
                 ds.attrs["dtype"] = SOURCE_ATTR_DTYPE[src]
                 ds.attrs["description"] = (
                     "every bit pattern 0..65535" if src != "f32" else
-                    "fp32 boundary set, scripts/golden_inputs.py make_f32_inputs(); sorted unique bit patterns")
+                    "fp32 boundary set, scripts/golden/inputs.py make_f32_inputs(); sorted unique bit patterns")
             for (src, name), (arr, attrs) in sorted(self.results.items()):
                 g = f.require_group(src)
                 ds = g.create_dataset(name, data=arr, compression="gzip", compression_opts=9,

@@ -1,6 +1,6 @@
 """Decode tables: every fp8 code of every format decoded to fp32 bits by a real implementation.
 
-Usage: python3 scripts/golden_decode.py {mldtypes|torch-cpu|torch-cuda} OUT.h5
+Usage: python3 scripts/golden/decode_tables.py {mldtypes|torch-cpu|torch-cuda} OUT.h5
 
 Layout (schema fp8moe-golden-decode, version 1): /decode/<format> uint32[256], row c = the
 fp32 bit pattern of code c converted to float32 (ml_dtypes `astype(np.float32)`, torch
@@ -32,7 +32,7 @@ def main():
         f.attrs["schema"] = "fp8moe-golden-decode"
         f.attrs["schema_version"] = 1
         f.attrs["producer"] = producer
-        f.attrs["script"] = "scripts/golden_decode.py"
+        f.attrs["script"] = "scripts/golden/decode_tables.py"
         f.attrs["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         software = device = ""
         for fmt in FORMATS:

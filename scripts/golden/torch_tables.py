@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Golden FP8 tables from PyTorch `Tensor.to(torch.float8_*)`, on CPU or CUDA.
 
-    python3 scripts/golden_torch.py cpu  OUT.h5     (producer torch-cpu)
-    python3 scripts/golden_torch.py cuda OUT.h5     (producer torch-cuda)
+    python3 scripts/golden/torch_tables.py cpu  OUT.h5     (producer torch-cpu)
+    python3 scripts/golden/torch_tables.py cuda OUT.h5     (producer torch-cuda)
 """
 
 import os
@@ -13,10 +13,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from golden_h5 import Golden, consistency, cpu_model, python_numpy_versions  # noqa: E402
-from golden_inputs import FORMAT_NAMES  # noqa: E402
+from writer import Golden, consistency, cpu_model, python_numpy_versions  # noqa: E402
+from inputs import FORMAT_NAMES  # noqa: E402
 
-SCRIPTS = ["scripts/golden_torch.py", "scripts/golden_inputs.py", "scripts/golden_h5.py"]
+SCRIPTS = ["scripts/golden/torch_tables.py", "scripts/golden/inputs.py", "scripts/golden/writer.py"]
 
 # source -> (signed numpy view of the bit patterns, torch dtype of the source tensor)
 SOURCE = {

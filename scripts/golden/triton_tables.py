@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden FP8 tables from a Triton kernel on an NVIDIA GPU.
 
-    python3 scripts/golden_triton.py OUT.h5          (producer triton)
+    python3 scripts/golden/triton_tables.py OUT.h5          (producer triton)
 
 The kernel loads the source through a pointer of the source type (fp32, bf16,
 fp16), converts with `x.to(tl.float8e4nv)` / `x.to(tl.float8e5)` (default
@@ -19,9 +19,9 @@ import torch  # noqa: E402
 import triton  # noqa: E402
 import triton.language as tl  # noqa: E402
 
-from golden_h5 import Golden, consistency, python_numpy_versions  # noqa: E402
+from writer import Golden, consistency, python_numpy_versions  # noqa: E402
 
-SCRIPTS = ["scripts/golden_triton.py", "scripts/golden_inputs.py", "scripts/golden_h5.py"]
+SCRIPTS = ["scripts/golden/triton_tables.py", "scripts/golden/inputs.py", "scripts/golden/writer.py"]
 BLOCK = 1024
 
 

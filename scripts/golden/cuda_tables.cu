@@ -1,10 +1,10 @@
 // Golden FP8 tables from the CUDA conversion intrinsics of cuda_fp8.h.
 //
-// Build:  nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 scripts/golden_cuda.cu -o golden_cuda
-// Run:    ./golden_cuda IN_DIR OUT_DIR [--host-only]
+// Build:  nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 scripts/golden/cuda_tables.cu -o cuda_tables
+// Run:    ./cuda_tables IN_DIR OUT_DIR [--host-only]
 //
 // IN_DIR holds f32.bin (uint32 LE bit patterns), bf16.bin and f16.bin (uint16 LE),
-// written by `python3 scripts/golden_cuda_pack.py prep IN_DIR`.
+// written by `python3 scripts/golden/cuda_pack.py prep IN_DIR`.
 // For every conversion it writes OUT_DIR/<where>-<sat>/<src>__<name>.bin (uint8, one
 // byte per input) and a line in OUT_DIR/manifest.tsv:
 //   where \t sat \t src \t name \t call

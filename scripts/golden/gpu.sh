@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Makes every GPU-machine golden table in one go (NVIDIA GPU with nvcc, PyTorch, Triton, h5py).
 #
-#   OUT=/some/dir bash scripts/golden_gpu.sh
+#   OUT=/some/dir bash scripts/golden/gpu.sh
 #
 # writes $OUT/{torch-cpu,torch-cuda,triton,cuda-satfinite,cuda-nosat,cuda-host-satfinite,
 # cuda-host-nosat}.h5 and $OUT/golden_gpu.log. Copy the .h5 files to fixtures/golden/.
 # Every step runs even if an earlier one failed; the exit status is non-zero if any failed.
 set -u -o pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 : "${OUT:?set OUT to the output directory}"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/golden_gpu.log") 2>&1
@@ -44,22 +44,22 @@ except ImportError:
 EOF
 
 # CUDA intrinsics (device kernel + the same functions on the host)
-step prep  $PY scripts/golden_cuda_pack.py prep "$W/in"
-step build nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 scripts/golden_cuda.cu -o "$W/golden_cuda"
-step ptx   nvcc -std=c++17 -arch=compute_90 -ptx scripts/golden_cuda.cu -o "$W/golden_cuda.ptx"
-step run   "$W/golden_cuda" "$W/in" "$W/raw"
-step pack  $PY scripts/golden_cuda_pack.py pack "$W/raw" "$OUT" "$W/nvcc_version.txt" "$W/golden_cuda.ptx"
+step prep  $PY scripts/golden/cuda_pack.py prep "$W/in"
+step build nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 scripts/golden/cuda_tables.cu -o "$W/cuda_tables"
+step ptx   nvcc -std=c++17 -arch=compute_90 -ptx scripts/golden/cuda_tables.cu -o "$W/cuda_tables.ptx"
+step run   "$W/cuda_tables" "$W/in" "$W/raw"
+step pack  $PY scripts/golden/cuda_pack.py pack "$W/raw" "$OUT" "$W/nvcc_version.txt" "$W/cuda_tables.ptx"
 
 # PyTorch eager casts, CPU and CUDA
-step torch-cpu  $PY scripts/golden_torch.py cpu  "$OUT/torch-cpu.h5"
-step torch-cuda $PY scripts/golden_torch.py cuda "$OUT/torch-cuda.h5"
+step torch-cpu  $PY scripts/golden/torch_tables.py cpu  "$OUT/torch-cpu.h5"
+step torch-cuda $PY scripts/golden/torch_tables.py cuda "$OUT/torch-cuda.h5"
 
 # Triton
-step triton $PY scripts/golden_triton.py "$OUT/triton.h5"
+step triton $PY scripts/golden/triton_tables.py "$OUT/triton.h5"
 
 # Cross-check: ml_dtypes on this machine against the committed fixtures/golden/mldtypes.h5
 if [ -f fixtures/golden/mldtypes.h5 ]; then
-  step mldtypes-crosscheck $PY scripts/golden_mldtypes.py "$W/mldtypes-here.h5" --check fixtures/golden/mldtypes.h5
+  step mldtypes-crosscheck $PY scripts/golden/mldtypes_tables.py "$W/mldtypes-here.h5" --check fixtures/golden/mldtypes.h5
 fi
 
 ls -la "$OUT"

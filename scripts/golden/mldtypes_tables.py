@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Golden FP8 tables from ml_dtypes (numpy casts), on the CPU.
 
-    python3 scripts/golden_mldtypes.py [OUT.h5]      (default fixtures/golden/mldtypes.h5)
-    python3 scripts/golden_mldtypes.py OUT.h5 --check REF.h5
+    python3 scripts/golden/mldtypes_tables.py [OUT.h5]      (default fixtures/golden/mldtypes.h5)
+    python3 scripts/golden/mldtypes_tables.py OUT.h5 --check REF.h5
         also compare every table with REF.h5 (exit 1 if any differs)
 """
 
@@ -14,10 +14,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ml_dtypes  # noqa: E402
 import numpy as np  # noqa: E402
 
-from golden_h5 import REPO_ROOT, Golden, consistency, cpu_model, python_numpy_versions  # noqa: E402
-from golden_inputs import FORMAT_NAMES  # noqa: E402
+from writer import REPO_ROOT, Golden, consistency, cpu_model, python_numpy_versions  # noqa: E402
+from inputs import FORMAT_NAMES  # noqa: E402
 
-SCRIPTS = ["scripts/golden_mldtypes.py", "scripts/golden_inputs.py", "scripts/golden_h5.py"]
+SCRIPTS = ["scripts/golden/mldtypes_tables.py", "scripts/golden/inputs.py", "scripts/golden/writer.py"]
 
 # how each source's bit patterns become a numpy array of that type
 SOURCE_VIEW = {

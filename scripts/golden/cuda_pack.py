@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Inputs for, and HDF5 packing of, scripts/golden_cuda.cu.
+"""Inputs for, and HDF5 packing of, scripts/golden/cuda_tables.cu.
 
-    python3 scripts/golden_cuda_pack.py prep IN_DIR
-        writes IN_DIR/{f32,bf16,f16}.bin (little-endian bit patterns from golden_inputs.py)
-    python3 scripts/golden_cuda_pack.py pack RAW_DIR OUT_DIR [NVCC_VERSION_FILE] [PTX_FILE]
-        reads RAW_DIR/manifest.tsv + meta.txt + the .bin tables written by golden_cuda and
+    python3 scripts/golden/cuda_pack.py prep IN_DIR
+        writes IN_DIR/{f32,bf16,f16}.bin (little-endian bit patterns from inputs.py)
+    python3 scripts/golden/cuda_pack.py pack RAW_DIR OUT_DIR [NVCC_VERSION_FILE] [PTX_FILE]
+        reads RAW_DIR/manifest.tsv + meta.txt + the .bin tables written by cuda_tables (cuda_tables.cu) and
         writes OUT_DIR/cuda-satfinite.h5, cuda-nosat.h5 (conversions run in a kernel) and
         OUT_DIR/cuda-host-satfinite.h5, cuda-host-nosat.h5 (the same __host__ __device__
         functions called on the CPU).
@@ -18,12 +18,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from golden_h5 import Golden, cpu_model, python_numpy_versions  # noqa: E402
-from golden_inputs import make_inputs  # noqa: E402
+from writer import Golden, cpu_model, python_numpy_versions  # noqa: E402
+from inputs import make_inputs  # noqa: E402
 
-SCRIPTS = ["scripts/golden_cuda.cu", "scripts/golden_cuda_pack.py", "scripts/golden_gpu.sh",
-           "scripts/golden_inputs.py", "scripts/golden_h5.py"]
-BUILD = "nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 scripts/golden_cuda.cu"
+SCRIPTS = ["scripts/golden/cuda_tables.cu", "scripts/golden/cuda_pack.py", "scripts/golden/gpu.sh",
+           "scripts/golden/inputs.py", "scripts/golden/writer.py"]
+BUILD = "nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 scripts/golden/cuda_tables.cu"
 
 
 def prep(in_dir):

@@ -1,8 +1,9 @@
 """Peer producer: torchao 0.18's fused Triton kernels for the FP8 rowwise MoE recipe.
 
-Usage (on the GPU machine, torchao carried as a wheel): python3 scripts/peer_torchao.py IN.h5 OUT.h5
+Usage (on the GPU machine, torchao carried as a wheel): python3 scripts/gpu/peer_torchao.py IN.h5 OUT.h5
 
-Copies IN.h5 to OUT.h5 (or adds to OUT.h5 if it exists) and writes `/results/torchao-triton-rowwise`:
+Adds to OUT.h5 if it exists, else writes IN.h5's inputs and results there (python/fp8moe_fixture's
+copy_inputs), then writes `/results/torchao-triton-rowwise` (storage and provenance by fp8moe_fixture):
 
     a, grad_out       torchao.prototype.moe_training.kernels.triton_fp8_rowwise_2d_scale_and_cast
     b                 triton_fp8_colwise_3d_scale_and_cast (B column-major, per expert and column n)
@@ -16,48 +17,43 @@ which skip NaN on NVIDIA (amax_nan = ignore); scale = fp8_max / max(amax, 1e-12)
 fp64, stored as fp32 (scale_compute = fp64); pow2; x.to(fp32) * scale, tl.clamp, cast by Triton
 (cast_policy = satfinite, PTX cvt.rn.satfinite). verify then says whether the kernels do that.
 """
-import datetime, os, shutil, sys
-import h5py, numpy as np, torch
+import os
+import sys
+
+import h5py
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import fp8moe_fixture as fx  # noqa: E402
 
 FP8 = torch.float8_e4m3fn
-
-
-def bf16(ds):
-    return torch.from_numpy(np.ascontiguousarray(ds[...]).view(np.int16)).view(torch.bfloat16).cuda()
-
-
-def u8(t):
-    return t.contiguous().view(torch.uint8).cpu().numpy()
 
 
 def main():
     import torchao
     from torchao.prototype.moe_training import kernels as K
     src, dst = sys.argv[1], sys.argv[2]
-    if not os.path.exists(dst):
-        shutil.copyfile(src, dst)
-    with h5py.File(dst, "r+") as f:
-        a = bf16(f["/inputs/a"])
-        b = bf16(f["/inputs/b"])
-        offsets = torch.from_numpy(f["/inputs/offsets"][...].astype(np.int32)).cuda()
-        grad_out = bf16(f["/inputs/grad_out"]) if "/inputs/grad_out" in f else None
-        G, Kd, N = b.shape
-        name = "/results/torchao-triton-rowwise"
-        if name in f:
-            del f[name]
-        g = f.create_group(name)
-        g.attrs.update(dict(
-            producer="torchao-triton", recipe="rowwise", fp8_format="e4m3fn", amax_nan="ignore",
-            scale_compute="fp64", scale_pow2=1, cast_policy="satfinite", nan_arith="canonical",
-            device=torch.cuda.get_device_name(), software="torchao %s; torch %s; triton %s; CUDA %s" % (
-                torchao.__version__, torch.__version__, __import__("triton").__version__, torch.version.cuda),
-            date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            script="scripts/peer_torchao.py"))
+    inputs = fx.load_inputs(src, device="cuda")
+    a, b = inputs["a"], inputs["b"]
+    offsets = inputs["offsets"].to(torch.int32)
+    grad_out = inputs.get("grad_out")
+    G, Kd, N = b.shape
+    if os.path.exists(dst):
+        f = fx.append(dst)
+    else:
+        with h5py.File(src, "r") as s:
+            kept = list(s["results"].keys()) if "results" in s else []
+        f = fx.copy_inputs(src, dst, keep_results=kept)
+    with f:
+        name = "torchao-triton-rowwise"
+        g = f.results(name, producer="torchao-triton", recipe="rowwise", fp8_format="e4m3fn", amax_nan="ignore",
+                      input_nan_to_num=0, scale_compute="fp64", scale_pow2=True, cast_policy="satfinite",
+                      nan_arith="canonical", torchao_version=torchao.__version__,
+                      software="torchao %s; %s" % (torchao.__version__, fx.provenance()["software"]))
         skipped = []
 
         def put(operand, q, s, scale_shape):
-            g.create_dataset(operand + "_fp8", data=u8(q)).attrs["dtype"] = "float8_e4m3fn"
-            g.create_dataset(operand + "_scale", data=s.reshape(scale_shape).cpu().numpy().astype(np.float32))
+            g.put(operand + "_fp8", q).put(operand + "_scale", s.reshape(scale_shape).float())
 
         def attempt(operand, fn):
             try:
@@ -90,8 +86,8 @@ def main():
         if grad_out is not None:
             attempt("grad_out_wgrad", lambda: per_group("grad_out_wgrad", grad_out))
         if skipped:
-            g.attrs["skipped"] = "; ".join(skipped)
-        print(dst, name, "written:", sorted(k for k in g.keys()), "skipped:", skipped)
+            g.attrs(skipped="; ".join(skipped))
+        print(dst, "/results/" + name, "written:", sorted(g.group.keys()), "skipped:", skipped)
 
 
 if __name__ == "__main__":

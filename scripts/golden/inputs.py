@@ -12,7 +12,7 @@ the conversion of the same source bit pattern.
         the random part uses a self-contained splitmix64 so it is identical on
         every numpy version.
 
-Run `python3 scripts/golden_inputs.py` to print a summary of the f32 set.
+Run `python3 scripts/golden/inputs.py` to print a summary of the f32 set.
 """
 
 from fractions import Fraction
