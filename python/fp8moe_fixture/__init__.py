@@ -266,15 +266,16 @@ class Fixture:
         if self.file.id.valid:
             self.file.close()
 
-    def results(self, producer, *, script=None, **attrs):
-        """Create `/results/<producer>` (replacing one of that name) with provenance and `attrs`
+    def results(self, name, *, script=None, **attrs):
+        """Create `/results/<name>` (replacing one of that name) with provenance and `attrs`
         (recipe, fp8_format, amax_nan, input_nan_to_num, scale_compute, scale_pow2, cast_policy,
-        nan_arith, ...). `producer` is also the default of the `producer` attribute."""
+        nan_arith, ...). `name` is also the default of the `producer` attribute; pass
+        `producer=` where several groups come from one producer."""
         res = self.file.require_group("results")
-        if producer in res:
-            del res[producer]
-        g = res.create_group(producer)
-        base = {"producer": producer, "device": _cpu_device()}
+        if name in res:
+            del res[name]
+        g = res.create_group(name)
+        base = {"producer": name, "device": _cpu_device()}
         base.update(provenance(script))
         base.update(attrs)
         _set_attrs(g, base)
