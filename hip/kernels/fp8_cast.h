@@ -172,6 +172,16 @@ FP8MOE_HD inline float scale_from_amax(uint32_t amax_bf16, ScaleParams p) {
     return p.pow2 ? pow2_floor(s) : s;
 }
 
+/// The stored scale under scale_convention `reciprocal` (SPEC 8.3): 1 / s rounded to nearest fp32
+/// (torchao blockwise_fp8_training/kernels.py stores `tl.div_rn(1.0, scale)`; its eager reference
+/// `1.0 / s`). Computed as the fp64 quotient rounded once to fp32, which is the correctly rounded
+/// fp32 quotient (see scale_from_amax) on every compiler. 1 / 0 = +Inf; a NaN scale gives the
+/// canonical NaN.
+FP8MOE_HD inline float scale_reciprocal(float s) {
+    if (s != s) return bits_float(kCanonicalNaN);
+    return (float)(1.0 / (double)s);
+}
+
 /// nan_to_num on a bf16 (SPEC 8.1, input_nan_to_num): NaN -> +0 (0x0000), +-Inf -> +-bf16 max
 /// (0x7F7F / 0xFF7F, i.e. the Inf code minus one, sign kept), anything else unchanged.
 FP8MOE_HD inline uint32_t bf16_nan_to_num(uint32_t x_bf16) {

@@ -1,12 +1,13 @@
 // quantize_launch.hip: host glue of the kernels: the C interface of fp8moe/quant_api.h. Picks
 // the template instance (format, vector width, NaN handling, unroll, team), sizes the grid,
 // launches, and checks every runtime call and launch. The kernels themselves are in
-// quantize_kernels.h.
+// quantize_kernels.h and block_kernels.h.
 #include <stdint.h>
 #include <string.h>
 
 #include "fp8moe/hip_compat.h"
 #include "fp8moe/quant_api.h"
+#include "block_kernels.h"
 #include "quantize_kernels.h"
 
 namespace fp8moe {
@@ -277,6 +278,42 @@ int rowwise(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r,
     }
 }
 
+// ------------------------------------------------------------------- block-scaled (8.3)
+
+/// One pass over the flat tensor (block_kernels.h): the vector path when the pointers allow it
+/// (cols % BLOCK == 0 makes n a multiple of 8), with g_tuning.apply_unroll loads per thread, else
+/// the scalar path.
+template <Fp8Format F, int BLOCK, class Scale, bool KeyNaN, bool InNaN>
+int block_scaled(const uint16_t* x, int64_t rows, int64_t cols, Scale rule, uint8_t* out,
+                 typename Scale::Stored* scale_out, hipStream_t s) {
+    const int64_t n = rows * cols;
+    if (n == 0) return 0;
+    if (vectorizable(x, out, cols)) {
+        const int unroll = g_tuning.apply_unroll;
+        const int64_t per_block = int64_t(kBlock) * unroll;
+        const int64_t grid = (n / 8 + per_block - 1) / per_block;
+        if (grid > 0x7FFFFFFF) return int(hipErrorInvalidValue);
+        if (unroll == 8)
+            block_kernel<F, BLOCK, Scale, KeyNaN, InNaN, 8><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(x, n, rule, out, scale_out);
+        else
+            block_kernel<F, BLOCK, Scale, KeyNaN, InNaN, 4><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(x, n, rule, out, scale_out);
+    } else {
+        const int64_t grid = (n / BLOCK + kBlock - 1) / kBlock;
+        if (grid > 0x7FFFFFFF) return int(hipErrorInvalidValue);
+        block_scalar_kernel<F, BLOCK, Scale, KeyNaN, InNaN><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(x, n, rule, out, scale_out);
+    }
+    FP8Q_CHECK(hipGetLastError());
+    return 0;
+}
+
+template <Fp8Format F, int VEC, bool K, bool I> struct BlockwiseOp {
+    static int run(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, int reciprocal,
+                   uint8_t* out, float* scale_out, hipStream_t s) {
+        const BlockwiseScale<F> rule{scale_params(r), reciprocal};
+        return block_scaled<F, 128, BlockwiseScale<F>, K, I>(x, rows, cols, rule, out, scale_out, s);
+    }
+};
+
 // ------------------------------------------------------------------------- dispatch
 
 /// Calls Op<F, VEC, KeyNaN, InNaN>::run(args...) for the recipe's format and NaN handling
@@ -359,6 +396,25 @@ extern "C" int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t co
     return dispatch<RowwiseOp, 1>(recipe, x, rows, cols, recipe, out, scale_out, s);
 }
 
+extern "C" int fp8q_quantize_mxfp8_1x32(const uint16_t* x, int64_t rows, int64_t cols, int scale_mode,
+                                        uint8_t* out, uint8_t* scale_e8m0, void* stream) {
+    if ((scale_mode != FP8Q_MX_FLOOR && scale_mode != FP8Q_MX_RCEIL) || rows < 0 || cols <= 0 ||
+        cols % 32 != 0 || !x || !out || !scale_e8m0)
+        return int(hipErrorInvalidValue);
+    const MxScale rule{scale_mode == FP8Q_MX_FLOOR ? MxScaleMode::floor : MxScaleMode::rceil};
+    return block_scaled<Fp8Format::e4m3fn, 32, MxScale, false, false>(x, rows, cols, rule, out, scale_e8m0,
+                                                                      static_cast<hipStream_t>(stream));
+}
+
+extern "C" int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
+                                             int reciprocal, uint8_t* out, float* scale_out, void* stream) {
+    if (!recipe_ok(recipe) || (reciprocal != 0 && reciprocal != 1) || rows < 0 || cols <= 0 || cols % 128 != 0 ||
+        !x || !out || !scale_out)
+        return int(hipErrorInvalidValue);
+    return dispatch<BlockwiseOp, 8>(recipe, x, rows, cols, recipe, reciprocal, out, scale_out,
+                                    static_cast<hipStream_t>(stream));
+}
+
 extern "C" int fp8q_get_tuning(fp8q_tuning* tuning) {
     if (!tuning) return int(hipErrorInvalidValue);
     *tuning = g_tuning;
@@ -392,5 +448,7 @@ extern "C" int fp8q_launch_count(const char* function_name) {
     if (strcmp(function_name, "fp8q_quantize_tensorwise_dual") == 0) return 3;
     if (strcmp(function_name, "fp8q_quantize_group_columns") == 0) return 3;
     if (strcmp(function_name, "fp8q_quantize_rowwise") == 0) return 1;
+    if (strcmp(function_name, "fp8q_quantize_mxfp8_1x32") == 0) return 1;
+    if (strcmp(function_name, "fp8q_quantize_blockwise_1x128") == 0) return 1;
     return -1;
 }

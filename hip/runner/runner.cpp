@@ -5,11 +5,21 @@
 // group attributes SPEC sections 5 and 8.1 ask for, provenance (date, commit, script, command),
 // the datasets of docs/results-schema.md, and timings/<operand>.
 //
-// Usage: fp8moe-hip-runner FIXTURE.h5 [--out FILE | --write] [--recipe tensorwise|rowwise|all]
+// Usage: fp8moe-hip-runner FIXTURE.h5 [--out FILE | --write]
+//            [--recipe tensorwise|rowwise|mxfp8|blockwise|block|all]
 //            [--format e4m3fn|e4m3fnuz] [--amax-nan propagate|nan_to_num]
 //            [--input-nan-to-num 0|1|both] [--scale-compute fp64|fp32] [--pow2 0|1]
-//            [--tag SUFFIX] [--reps N] [--commit HASH] [--script NAME]
+//            [--scale-mode floor|rceil|both] [--tag SUFFIX] [--reps N] [--commit HASH]
+//            [--script NAME]
 //        fp8moe-hip-runner --device-info
+//
+// Recipes: tensorwise and rowwise (the default pair), and the block-scaled recipes of SPEC 8.3
+// (`block` = both, `all` = all four): mxfp8 `block_1x32` (e8m0 scales, one producer per scale mode:
+// hip-<platform>-mxfp8-floor, -mxfp8-rceil) and blockwise `block_1x128` (fp32 scales stored as
+// reciprocals, torchao's act quantizer: amax propagate, fp64, no pow2 unless --pow2 1). They
+// quantize `a` and `grad_out` along their last dimension, each where that dimension is a multiple
+// of the block (a dataset that is not is left out and named; none at all is exit 2). They are
+// written with input_nan_to_num = 0 only.
 //
 // input_nan_to_num (SPEC 8.1): `both` (default) writes each recipe twice, once with the recipe's
 // preset value under the plain name (tensorwise: 1, the PR #4179 recipe; rowwise: 0) and once
@@ -73,21 +83,24 @@ struct Options {
     bool write = false;
     bool device_info = false;
     std::vector<std::string> recipes{"tensorwise", "rowwise"};
+    std::vector<std::string> scale_modes{"floor", "rceil"};  // mxfp8
     std::string format = "e4m3fn";
     std::string amax_nan;  // empty: the recipe's default
     std::string input_nan_to_num = "both";
     std::string scale_compute = "fp64";
-    int pow2 = 1;
+    int pow2 = -1;  // -1: the recipe's (tensorwise/rowwise 1, blockwise 0)
     std::string tag;
     int reps = 10;
     std::string commit, script, command;
 };
 
 const char* kUsage =
-    "usage: fp8moe-hip-runner FIXTURE.h5 [--out FILE | --write] [--recipe tensorwise|rowwise|all]\n"
+    "usage: fp8moe-hip-runner FIXTURE.h5 [--out FILE | --write]\n"
+    "           [--recipe tensorwise|rowwise|mxfp8|blockwise|block|all]\n"
     "           [--format e4m3fn|e4m3fnuz] [--amax-nan propagate|nan_to_num]\n"
     "           [--input-nan-to-num 0|1|both] [--scale-compute fp64|fp32] [--pow2 0|1]\n"
-    "           [--tag SUFFIX] [--reps N] [--commit HASH] [--script NAME]\n"
+    "           [--scale-mode floor|rceil|both] [--tag SUFFIX] [--reps N] [--commit HASH]\n"
+    "           [--script NAME]\n"
     "       fp8moe-hip-runner --device-info\n";
 
 std::string one_of(const std::string& flag, const std::string& value,
@@ -110,9 +123,13 @@ Options parse(int argc, char** argv) {
         else if (arg == "--write") o.write = true;
         else if (arg == "--device-info") o.device_info = true;
         else if (arg == "--recipe") {
-            const std::string r = one_of(arg, value(), {"tensorwise", "rowwise", "all"});
-            o.recipes = r == "all" ? std::vector<std::string>{"tensorwise", "rowwise"}
-                                   : std::vector<std::string>{r};
+            const std::string r = one_of(arg, value(), {"tensorwise", "rowwise", "mxfp8", "blockwise", "block", "all"});
+            o.recipes = r == "all"   ? std::vector<std::string>{"tensorwise", "rowwise", "mxfp8", "blockwise"}
+                      : r == "block" ? std::vector<std::string>{"mxfp8", "blockwise"}
+                                     : std::vector<std::string>{r};
+        } else if (arg == "--scale-mode") {
+            const std::string m = one_of(arg, value(), {"floor", "rceil", "both"});
+            o.scale_modes = m == "both" ? std::vector<std::string>{"floor", "rceil"} : std::vector<std::string>{m};
         } else if (arg == "--format") o.format = one_of("fp8_format", value(), {"e4m3fn", "e4m3fnuz"});
         else if (arg == "--amax-nan") o.amax_nan = one_of(arg, value(), {"propagate", "nan_to_num"});
         else if (arg == "--input-nan-to-num") o.input_nan_to_num = one_of(arg, value(), {"0", "1", "both"});
@@ -140,6 +157,11 @@ Options parse(int argc, char** argv) {
     }
     if (!o.device_info && o.fixture.empty()) throw UsageError("no fixture given");
     if (o.write && !o.out.empty()) throw UsageError("--write and --out exclude each other");
+    for (const auto& r : o.recipes) {
+        if ((r == "mxfp8" || r == "blockwise") && o.input_nan_to_num == "1")
+            throw UsageError("--recipe " + r + ": input_nan_to_num 1 is not implemented (torchao's recipe quantizes x as it is)");
+        if (r == "mxfp8" && o.format != "e4m3fn") throw UsageError("--recipe mxfp8: the payload is e4m3fn");
+    }
     auto env = [](const char* name) { const char* v = getenv(name); return std::string(v ? v : ""); };
     if (o.commit.empty()) o.commit = env("FP8MOE_COMMIT");
     if (o.commit.empty()) o.commit = "unknown";
@@ -306,7 +328,7 @@ Device open_device() {
 
 // ------------------------------------------------------------------------------ jobs
 
-enum class Kind { grouped, columns, rowwise };
+enum class Kind { grouped, columns, rowwise, mxfp8, blockwise };
 
 /// One quantized operand of docs/results-schema.md.
 struct Job {
@@ -318,11 +340,13 @@ struct Job {
     const int32_t* offsets;  // device; nullptr: tensorwise
     int groups;
     std::vector<int64_t> data_shape, scale_shape;
+    int mx_mode = FP8Q_MX_FLOOR;  // Kind::mxfp8
 };
 
 struct JobResult {
     std::vector<uint8_t> codes;
-    std::vector<float> scales;
+    std::vector<float> scales;          // fp32 scales
+    std::vector<uint8_t> scale_codes;   // e8m0 scales (Kind::mxfp8)
     std::vector<double> times_ms;
 };
 
@@ -333,8 +357,14 @@ int64_t product(const std::vector<int64_t>& shape) {
 }
 
 const char* api_name(Kind k) {
-    return k == Kind::grouped ? "fp8q_quantize_grouped"
-         : k == Kind::columns ? "fp8q_quantize_group_columns" : "fp8q_quantize_rowwise";
+    switch (k) {
+    case Kind::grouped: return "fp8q_quantize_grouped";
+    case Kind::columns: return "fp8q_quantize_group_columns";
+    case Kind::rowwise: return "fp8q_quantize_rowwise";
+    case Kind::mxfp8: return "fp8q_quantize_mxfp8_1x32";
+    case Kind::blockwise: return "fp8q_quantize_blockwise_1x128";
+    }
+    return "?";
 }
 
 JobResult run_job(const Job& job, const fp8q_recipe& recipe, int reps) {
@@ -362,6 +392,13 @@ JobResult run_job(const Job& job, const fp8q_recipe& recipe, int reps) {
             break;
         case Kind::rowwise:
             status = fp8q_quantize_rowwise(job.x, job.rows, job.cols, recipe, out.ptr, scale.ptr, nullptr);
+            break;
+        case Kind::mxfp8:  // e8m0 codes: the first `scales` bytes of the scale buffer
+            status = fp8q_quantize_mxfp8_1x32(job.x, job.rows, job.cols, job.mx_mode, out.ptr,
+                                              reinterpret_cast<uint8_t*>(scale.ptr), nullptr);
+            break;
+        case Kind::blockwise:  // torchao stores the reciprocal
+            status = fp8q_quantize_blockwise_1x128(job.x, job.rows, job.cols, recipe, 1, out.ptr, scale.ptr, nullptr);
             break;
         }
         kernel_check(status, what);
@@ -393,14 +430,20 @@ JobResult run_job(const Job& job, const fp8q_recipe& recipe, int reps) {
     for (auto e : events) RUNTIME_CHECK(hipEventDestroy(e));
 
     result.codes.resize(n);
-    result.scales.resize(scales);
     out.download(result.codes.data());
-    scale.download(result.scales.data());
+    if (job.kind == Kind::mxfp8) {
+        result.scale_codes.resize(scales);
+        if (scales) RUNTIME_CHECK(hipMemcpy(result.scale_codes.data(), scale.ptr, scales, hipMemcpyDeviceToHost));
+    } else {
+        result.scales.resize(scales);
+        scale.download(result.scales.data());
+    }
     return result;
 }
 
 struct RecipeRun {
     std::string recipe, producer;
+    std::string scale_mode;  // mxfp8
     fp8q_recipe knobs;
     std::string amax_nan;
     int input_nan_to_num = 0;
@@ -438,8 +481,21 @@ void write_results(H5File& file, const Device& device, const Options& o, const R
     file.set_string(group, "fp8_format", o.format);
     file.set_string(group, "amax_nan", run.amax_nan);
     file.set_int(group, "input_nan_to_num", run.input_nan_to_num);
-    file.set_string(group, "scale_compute", o.scale_compute);
-    file.set_int(group, "scale_pow2", o.pow2);
+    if (run.recipe == "mxfp8") {  // SPEC 8.3
+        file.set_string(group, "reduction", "block_1x32");
+        file.set_string(group, "scale_format", "e8m0");
+        file.set_string(group, "scale_mode", run.scale_mode);
+        // The e8m0 code is the dequantization exponent: 2^(code - 127) = 1 / multiplier.
+        file.set_string(group, "scale_convention", "reciprocal");
+    } else {
+        file.set_string(group, "scale_compute", o.scale_compute);
+        file.set_int(group, "scale_pow2", run.knobs.pow2);
+    }
+    if (run.recipe == "blockwise") {
+        file.set_string(group, "reduction", "block_1x128");
+        file.set_string(group, "scale_format", "fp32");
+        file.set_string(group, "scale_convention", "reciprocal");
+    }
     file.set_string(group, "cast_policy", "satfinite");
     file.set_string(group, "nan_arith", "canonical");
     file.set_string(group, "date", utc_now());
@@ -453,7 +509,13 @@ void write_results(H5File& file, const Device& device, const Options& o, const R
         const std::string codes = group + "/" + job.name + "_fp8";
         file.write_u8(codes, job.data_shape, r.codes.data());
         file.set_string(codes, "dtype", dtype);
-        file.write_f32(group + "/" + job.name + "_scale", job.scale_shape, r.scales.data());
+        const std::string scale = group + "/" + job.name + "_scale";
+        if (job.kind == Kind::mxfp8) {
+            file.write_u8(scale, job.scale_shape, r.scale_codes.data());
+            file.set_string(scale, "dtype", "float8_e8m0fnu");
+        } else {
+            file.write_f32(scale, job.scale_shape, r.scales.data());
+        }
         const std::string timing = group + "/timings/" + job.name;
         file.write_f64(timing, {int64_t(r.times_ms.size())}, r.times_ms.data());
         file.set_string(timing, "kernel", job.reduction);
@@ -499,6 +561,13 @@ int run(const Options& o) {
         return 0;
     }
     const Inputs in = read_inputs(o.fixture);  // before the device: bad input is exit 2 anywhere
+    for (const auto& r : o.recipes) {
+        const int64_t block = r == "mxfp8" ? 32 : r == "blockwise" ? 128 : 0;
+        if (block && !(in.has_a && in.K % block == 0) && !(in.has_grad_out && in.N % block == 0))
+            throw InputError(o.fixture + ": /inputs/" + (in.has_a ? "a" : "grad_out") + ": recipe " + r +
+                             " needs the last dimension of a or grad_out to be a multiple of " + std::to_string(block) +
+                             " (K = " + std::to_string(in.K) + ", N = " + std::to_string(in.N) + ")");
+    }
     const Device device = open_device();
 
     // Device copies of the inputs; uniform offsets K, 2K, ... for the 3-D weight.
@@ -522,29 +591,54 @@ int run(const Options& o) {
     std::vector<std::pair<std::string, int>> variants;
     for (const std::string& recipe : o.recipes) {
         const int preset = recipe == "tensorwise" ? 1 : 0;
-        if (o.input_nan_to_num == "both") {
+        if (recipe == "mxfp8") {
+            for (const auto& mode : o.scale_modes) variants.push_back({"mxfp8-" + mode, 0});
+        } else if (recipe == "blockwise") {
+            variants.push_back({recipe, 0});
+        } else if (o.input_nan_to_num == "both") {
             variants.push_back({recipe, preset});
             variants.push_back({recipe, 1 - preset});
         } else {
             variants.push_back({recipe, o.input_nan_to_num == "1" ? 1 : 0});
         }
     }
-    for (const auto& [recipe, input_nan_to_num] : variants) {
+    for (const auto& [variant, input_nan_to_num] : variants) {
         RecipeRun run;
+        const bool mx = variant.rfind("mxfp8-", 0) == 0;
+        const std::string recipe = mx ? "mxfp8" : variant;
         run.recipe = recipe;
+        run.scale_mode = mx ? variant.substr(6) : "";
         run.input_nan_to_num = input_nan_to_num;
         const int preset = recipe == "tensorwise" ? 1 : 0;
-        run.producer = "hip-" + device.platform + "-" + recipe + (o.tag.empty() ? "" : "-" + o.tag) +
+        run.producer = "hip-" + device.platform + "-" + variant + (o.tag.empty() ? "" : "-" + o.tag) +
                        (input_nan_to_num == preset ? "" : input_nan_to_num ? "-nan2num-input" : "-raw-input");
         run.amax_nan = !o.amax_nan.empty() ? o.amax_nan : recipe == "tensorwise" ? "nan_to_num" : "propagate";
+        if (mx && run.amax_nan != "propagate") throw UsageError("--recipe mxfp8: the amax propagates NaN (torchao's to_mx)");
         run.knobs.format = o.format == "e4m3fnuz" ? FP8Q_E4M3FNUZ : FP8Q_E4M3FN;
         run.knobs.amax_nan = run.amax_nan == "nan_to_num" ? FP8Q_AMAX_NAN_TO_NUM : FP8Q_AMAX_PROPAGATE;
         run.knobs.scale_compute = o.scale_compute == "fp32" ? FP8Q_SCALE_FP32 : FP8Q_SCALE_FP64;
-        run.knobs.pow2 = o.pow2;
+        run.knobs.pow2 = o.pow2 >= 0 ? o.pow2 : recipe == "blockwise" ? 0 : 1;
         run.knobs.input_nan_to_num = input_nan_to_num;
         auto& j = run.jobs;
         const int64_t M = in.M, K = in.K, N = in.N;
-        if (recipe == "tensorwise") {
+        if (mx || recipe == "blockwise") {
+            // Along the last dimension, where it is a multiple of the block (SPEC 8.3).
+            const int64_t block = mx ? 32 : 128;
+            const Kind kind = mx ? Kind::mxfp8 : Kind::blockwise;
+            const std::string reduction = mx ? "block_1x32" : "block_1x128";
+            const int mode = run.scale_mode == "rceil" ? FP8Q_MX_RCEIL : FP8Q_MX_FLOOR;
+            std::string skipped;
+            if (in.has_a && K % block == 0) j.push_back({"a", reduction, kind, a.ptr, M, K, nullptr, 0, {M, K}, {M, K / block}, mode});
+            else if (in.has_a) skipped += " /inputs/a (K = " + std::to_string(K) + ")";
+            if (in.has_grad_out && N % block == 0) j.push_back({"grad_out", reduction, kind, grad_out.ptr, M, N, nullptr, 0, {M, N}, {M, N / block}, mode});
+            else if (in.has_grad_out) skipped += " /inputs/grad_out (N = " + std::to_string(N) + ")";
+            if (j.empty())
+                throw InputError(o.fixture + ":" + (skipped.empty() ? std::string(" /inputs: no a or grad_out") : skipped) +
+                                 ": " + reduction + " needs the last dimension to be a multiple of " + std::to_string(block));
+            if (!skipped.empty())
+                fprintf(stderr, "fp8moe-hip-runner: %s: %s left out:%s is not a multiple of %lld\n", o.fixture.c_str(),
+                        run.producer.c_str(), skipped.c_str(), (long long)block);
+        } else if (recipe == "tensorwise") {
             if (in.has_a) j.push_back({"a", "tensorwise", Kind::grouped, a.ptr, M, K, nullptr, 1, {M, K}, {1}});
             if (in.has_grad_out) j.push_back({"grad_out", "tensorwise", Kind::grouped, grad_out.ptr, M, N, nullptr, 1, {M, N}, {1}});
             if (have_b) j.push_back({"b", "per_expert", Kind::grouped, b.ptr, G * K, N, expert_offsets.ptr, G, {G, K, N}, {G}});
@@ -573,7 +667,8 @@ int run(const Options& o) {
             std::sort(t.begin(), t.end());
             const double median = t[t.size() / 2];
             const Job& job = run.jobs[i];
-            const double pass_bytes = job.kind == Kind::rowwise ? 3.0 : 5.0;  // bf16 read once or twice, fp8 written
+            const bool one_pass = job.kind == Kind::rowwise || job.kind == Kind::mxfp8 || job.kind == Kind::blockwise;
+            const double pass_bytes = one_pass ? 3.0 : 5.0;  // bf16 read once or twice, fp8 written
             const double gbs = median > 0 ? pass_bytes * double(job.rows * job.cols) / (median * 1e6) : 0;
             printf("%-28s %-16s %-18s %9d %10.4f %9.1f\n", run.producer.c_str(), (job.name + "_fp8").c_str(),
                    job.reduction.c_str(), fp8q_launch_count(api_name(job.kind)), median, gbs);

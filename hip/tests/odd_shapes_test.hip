@@ -2,7 +2,10 @@
 // 8 and on pointers that are not aligned (the scalar paths), and on aligned shapes (the vector
 // paths), each against a host reference built from fp8_cast.h's element functions; under the
 // default launch shapes and under every tuning knob changed at once. Identical bytes and scale
-// bits are required everywhere.
+// bits are required everywhere. The block-scaled kernels (mxfp8 1x32 floor/rceil, blockwise 1x128
+// multiplier/reciprocal) run on shapes whose columns are multiples of 128, aligned and not, against
+// a per-block host reference built from e8m0.h and fp8_cast.h (those are checked against naive
+// oracles by tests/block_scale_test.cpp).
 //
 // The data holds NaN of both signs and several payloads, +-Inf, bf16 subnormals, -0, +-bf16 max,
 // an all-NaN row, a zero row; groups include an empty one and rows of no group.
@@ -16,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "e8m0.h"
 #include "fp8_cast.h"
 #include "fp8moe/quant_api.h"
 
@@ -230,6 +234,66 @@ void run_case(Kernel k, int64_t rows, int64_t cols, int misalign, const Recipe& 
     CHECK(hipFree(doff));
 }
 
+/// The block-scaled kernels: kind 0 mxfp8 floor, 1 mxfp8 rceil, 2 blockwise multiplier,
+/// 3 blockwise reciprocal (e4m3fn, amax propagate, fp64, no pow2: torchao's act quantizer).
+void run_block_case(int kind, int64_t rows, int64_t cols, int misalign, const std::string& tuning) {
+    const std::vector<uint16_t> x = make_data(rows, cols);
+    const size_t n = x.size();
+    const int64_t block = kind < 2 ? 32 : 128;
+    const size_t nblocks = n / size_t(block);
+    std::vector<uint8_t> want(n), want_scale_bytes;
+    const ScaleParams p{0, 0};
+    for (size_t b = 0; b < nblocks; ++b) {
+        uint32_t m = 0;
+        for (int64_t j = 0; j < block; ++j) m = m > bf16_abs_key<false>(x[b * block + j]) ? m : bf16_abs_key<false>(x[b * block + j]);
+        float mult;
+        if (kind < 2) {
+            const uint32_t code = e8m0_code(kind == 0 ? MxScaleMode::floor : MxScaleMode::rceil, m);
+            mult = e8m0_multiplier(code);
+            want_scale_bytes.push_back(uint8_t(code));
+        } else {
+            mult = scale_from_amax<Fp8Format::e4m3fn>(m, p);
+            const float stored = kind == 3 ? scale_reciprocal(mult) : mult;
+            const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&stored);
+            want_scale_bytes.insert(want_scale_bytes.end(), bytes, bytes + 4);
+        }
+        for (int64_t j = 0; j < block; ++j) want[b * block + j] = uint8_t(quantize_bf16<Fp8Format::e4m3fn>(x[b * block + j], mult));
+    }
+    uint16_t* dx = nullptr;
+    uint8_t *dout = nullptr, *dscale = nullptr;
+    CHECK(hipMalloc(reinterpret_cast<void**>(&dx), (n + 8) * 2));
+    CHECK(hipMalloc(reinterpret_cast<void**>(&dout), n + 16));
+    CHECK(hipMalloc(reinterpret_cast<void**>(&dscale), want_scale_bytes.size() + 16));
+    uint16_t* px = dx + misalign;
+    uint8_t* pout = dout + misalign;
+    CHECK(hipMemcpy(px, x.data(), n * 2, hipMemcpyHostToDevice));
+    CHECK(hipMemset(dout, 0xA5, n + 16));
+    CHECK(hipMemset(dscale, 0xA5, want_scale_bytes.size() + 16));
+    const fp8q_recipe recipe{FP8Q_E4M3FN, FP8Q_AMAX_PROPAGATE, FP8Q_SCALE_FP64, 0, 0};
+    if (kind < 2)
+        API(fp8q_quantize_mxfp8_1x32(px, rows, cols, kind == 0 ? FP8Q_MX_FLOOR : FP8Q_MX_RCEIL, pout, dscale, nullptr));
+    else
+        API(fp8q_quantize_blockwise_1x128(px, rows, cols, recipe, kind == 3, pout, reinterpret_cast<float*>(dscale), nullptr));
+    CHECK(hipDeviceSynchronize());
+    std::vector<uint8_t> got(n), got_scale(want_scale_bytes.size());
+    CHECK(hipMemcpy(got.data(), pout, n, hipMemcpyDeviceToHost));
+    CHECK(hipMemcpy(got_scale.data(), dscale, got_scale.size(), hipMemcpyDeviceToHost));
+    static const char* names[] = {"mxfp8 1x32 floor", "mxfp8 1x32 rceil", "blockwise 1x128 multiplier", "blockwise 1x128 reciprocal"};
+    char label[200];
+    snprintf(label, sizeof label, "%s %lldx%lld misalign %d [%s]", names[kind], (long long)rows, (long long)cols,
+             misalign, tuning.c_str());
+    int64_t bad = compare(std::string(label) + " codes", got.data(), want.data(), n);
+    bad += compare(std::string(label) + " scales", got_scale.data(), want_scale_bytes.data(), got_scale.size());
+    ++g_cases;
+    if (bad) {
+        ++g_bad_cases;
+        printf("FAIL %s: %lld bytes differ\n", label, (long long)bad);
+    }
+    CHECK(hipFree(dx));
+    CHECK(hipFree(dout));
+    CHECK(hipFree(dscale));
+}
+
 }  // namespace
 
 int main() {
@@ -252,8 +316,19 @@ int main() {
                 for (const Recipe& r : recipes)
                     for (int k = 0; k < 5; ++k) run_case(Kernel(k), s.rows, s.cols, misalign, r, tuning);
     }
+    const int64_t before = g_cases;
+    const struct { int64_t rows, cols; } block_shapes[] = {{1, 128}, {3, 256}, {5, 384}, {33, 1024}, {130, 2048}, {257, 7168}};
+    for (int t = 0; t < 2; ++t) {
+        API(fp8q_set_tuning(t == 0 ? &defaults : &changed));
+        for (const auto& s : block_shapes)
+            for (int misalign = 0; misalign < 2; ++misalign)
+                for (int kind = 0; kind < 4; ++kind)
+                    run_block_case(kind, s.rows, s.cols, misalign, t == 0 ? "default tuning" : "tuning changed");
+    }
+    printf("block-scaled kernels: %lld cases (%zu shapes x aligned/unaligned x 4 recipes x 2 tunings)\n",
+           (long long)(g_cases - before), sizeof block_shapes / sizeof block_shapes[0]);
     printf("odd shapes and unaligned pointers: %lld cases (%zu shapes x aligned/unaligned x %zu recipes x 5 kernels x 2 tunings), %lld with differences\n",
-           (long long)g_cases, sizeof shapes / sizeof shapes[0], sizeof recipes / sizeof recipes[0], (long long)g_bad_cases);
+           (long long)before, sizeof shapes / sizeof shapes[0], sizeof recipes / sizeof recipes[0], (long long)g_bad_cases);
     printf(g_bad_cases ? "FAIL\n" : "PASS\n");
     return g_bad_cases ? 1 : 0;
 }

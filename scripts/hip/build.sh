@@ -10,8 +10,8 @@
 #                                Debian's clang 15 knows neither) against Debian's HIP 5.2 headers and
 #                                ROCm 5.2 device libraries; gfx90a and gfx940 unbundled from the
 #                                `amd` build's object (run `amd` first)
-#   scripts/hip/build.sh test    host only: the exhaustive cast test (g++, OpenMP) and the
-#                                fast-division test
+#   scripts/hip/build.sh test    host only: the exhaustive cast test (g++, OpenMP), the
+#                                fast-division test and the block-scale test
 #
 # Outputs go to hip/build/<target>/ (ignored by git). Environment overrides:
 #   HIPCC, NVCC, CXX             compilers
@@ -167,7 +167,9 @@ test)
         "$hip/tests/cast_exhaustive.cpp" -o "$out/cast_exhaustive"
     "$CXX" -std=c++17 -O2 "${includes[@]}" "${warnings[@]}" \
         "$hip/tests/fast_div_test.cpp" -o "$out/fast_div_test"
-    echo "[test] built $out/cast_exhaustive and $out/fast_div_test"
+    "$CXX" -std=c++17 -O2 "${includes[@]}" "${warnings[@]}" \
+        "$hip/tests/block_scale_test.cpp" -o "$out/block_scale_test"
+    echo "[test] built $out/cast_exhaustive, $out/fast_div_test and $out/block_scale_test"
     ;;
 *)
     die "usage: scripts/hip/build.sh amd|nvidia|isa|test"

@@ -11,6 +11,8 @@
 #      FP8 conversion of every kernel (scripts/hip/isa_check.py): v_cvt_pk_fp8_f32 behind a
 #      v_med3_f32 clamp and a NaN test for e4m3fnuz on gfx940/gfx942 and for e4m3fn on gfx950,
 #      the software cast everywhere else, no instruction with the clamp modifier;
+#   2c. host: the block-scaled recipes' scale arithmetic against naive oracles
+#      (hip/tests/block_scale_test.cpp, every bf16 amax);
 #   3. run it once (--device-info): with no GPU it must stop with a clear message naming the HIP
 #      error (e.g. hipErrorNoDevice) and exit status 3: non-zero, and not a crash (signal).
 #      On a machine that does have an AMD GPU the run succeeds, which also passes.
@@ -60,7 +62,7 @@ if "$here/scripts/hip/build.sh" isa >"$work/isa.log" 2>&1; then
         gfx940=llvm-objdump-15:"$isa/quantize_launch-gfx940.co" \
         gfx942=llvm-objdump-22:"$isa/quantize_launch-gfx942.co" \
         gfx950=llvm-objdump-22:"$isa/quantize_launch-gfx950.co" >"$work/isa_check.log" 2>&1; then
-        grep "hip_isa_check: ok" "$work/isa_check.log" | grep -E "apply|rowwise" | sed 's/^hip_isa_check: ok: /hip_ci: ok: disassembly: /'
+        grep "hip_isa_check: ok" "$work/isa_check.log" | grep -E "apply|rowwise|block" | sed 's/^hip_isa_check: ok: /hip_ci: ok: disassembly: /'
         pass "disassembly: FP8 conversion of every kernel as fp8_cast.h says, on all four targets"
     else
         cat "$work/isa_check.log"
@@ -69,6 +71,17 @@ if "$here/scripts/hip/build.sh" isa >"$work/isa.log" 2>&1; then
 else
     cat "$work/isa.log"
     fail "build for gfx942/gfx950"
+fi
+
+# 2c. The block-scaled recipes' scale arithmetic (kernels/e8m0.h, scale_reciprocal) against naive
+# oracles over every bf16 amax, and the payload over every bf16 input (host, under a second).
+if "${CXX:-g++}" -std=c++17 -O2 -I"$here/hip/include" -I"$here/hip/kernels" -Wall -Wextra \
+    "$here/hip/tests/block_scale_test.cpp" -o "$work/block_scale_test" >"$work/bst.log" 2>&1 &&
+    "$work/block_scale_test" >>"$work/bst.log" 2>&1; then
+    pass "$(tail -n 1 "$work/bst.log")"
+else
+    cat "$work/bst.log"
+    fail "block-scaled scale arithmetic (hip/tests/block_scale_test.cpp)"
 fi
 
 # Runs the runner; sets rc and msg (stdout + stderr).

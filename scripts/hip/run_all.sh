@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run_all.sh: run the HIP runner over every fixture of a folder, then check the results.
+# run_all.sh: run the HIP runner over every fixture of a folder, then judge the results with
+# `fp8moe verify`.
 #
 #   scripts/hip/run_all.sh DIR [OUTDIR]
 #
@@ -9,9 +10,12 @@
 #   2. unless HIP_VARIANTS=0, more result groups added in place with --write (which also tests
 #      the temp-file-and-rename path): e4m3fnuz; fp32 scales without pow2; the other amax NaN
 #      policy of each recipe
-#   3. scripts/hip/make_test_fixture.py check on every output (needs h5py, numpy, ml_dtypes)
+#   3. `fp8moe verify` on every output: the judge. FP8MOE_VERIFY names the fp8moe binary; else
+#      the first of .gpu/fp8moe (gunzip of the carried static build .gpu/fp8moe.gz),
+#      .build/release/fp8moe, .build/debug/fp8moe. Without one the results are NOT judged, which
+#      counts as a failure (judge them on the development machine: fp8moe verify OUTDIR/*.hip.h5).
 # OUTDIR defaults to DIR/hip-results. RUNNER picks the runner binary (default: the NVIDIA build
-# if present, else the AMD one). Exit status 0 when every run and every check passed.
+# if present, else the AMD one). Exit status 0 when every run and every verdict passed.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -59,10 +63,27 @@ for fixture in "$dir"/*.h5; do
 done
 [[ ${#outputs[@]} -gt 0 ]] || { echo "hip_run_all: no fixtures in $dir"; exit 1; }
 
-if python3 -c "import h5py, numpy, ml_dtypes" 2>/dev/null; then
-    python3 "$here/scripts/hip/make_test_fixture.py" check "${outputs[@]}" || failures=$((failures + 1))
+verify="${FP8MOE_VERIFY:-}"
+if [[ -z "$verify" && -f "$here/.gpu/fp8moe.gz" ]]; then
+    verify="$(mktemp -d)/fp8moe"
+    gunzip -c "$here/.gpu/fp8moe.gz" > "$verify" && chmod +x "$verify" || verify=""
+fi
+for candidate in "$here/.build/release/fp8moe" "$here/.build/debug/fp8moe"; do
+    [[ -z "$verify" && -x "$candidate" ]] && verify="$candidate"
+done
+if [[ -n "$verify" ]]; then
+    for out in "${outputs[@]}"; do
+        if "$verify" verify "$out" > "$out.verify.txt" 2>&1; then
+            echo "hip_run_all: verify: $(head -n 1 "$out.verify.txt")"
+        else
+            cat "$out.verify.txt"
+            echo "hip_run_all: FAIL: fp8moe verify $out"
+            failures=$((failures + 1))
+        fi
+    done
 else
-    echo "hip_run_all: python3 with h5py, numpy, ml_dtypes not found: results not checked"
+    echo "hip_run_all: no fp8moe binary (FP8MOE_VERIFY, .gpu/fp8moe.gz, .build/*/fp8moe): results NOT judged"
+    failures=$((failures + 1))
 fi
 [[ $failures -eq 0 ]] && echo "hip_run_all: PASS" || echo "hip_run_all: $failures failure(s)"
 [[ $failures -eq 0 ]]

@@ -77,12 +77,33 @@ int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols,
                                   uint8_t* out, uint8_t* out_t, float* scale_out,
                                   uint32_t* amax_scratch, void* stream);
 
+/* Block-scaled recipes along the last dimension (SPEC 8.3), one pass, one launch. Row-major x
+ * [rows, cols]; the scales are row-major [rows, cols / BLOCK]. Vector path when x is 16-byte and
+ * out 8-byte aligned, else a scalar path (same bytes).
+ *
+ * mxfp8 `block_1x32`, e4m3fn payload, torchao's `to_mx` (mx_tensor.py at pytorch/ao 36027d8):
+ *   scale_e8m0 [rows, cols / 32] uint8 e8m0 codes (the dequantization exponent, biased by 127;
+ *   0xFF for a block whose amax is NaN or Inf), scale_mode FLOOR or RCEIL (kernels/e8m0.h);
+ *   payload = fp32(x) * 2^(127 - code), cast satfinite. cols % 32 == 0. */
+enum fp8q_mx_scale_mode { FP8Q_MX_FLOOR = 0, FP8Q_MX_RCEIL = 1 };
+int fp8q_quantize_mxfp8_1x32(const uint16_t* x, int64_t rows, int64_t cols, int scale_mode,
+                             uint8_t* out, uint8_t* scale_e8m0, void* stream);
+
+/* blockwise `block_1x128` (the DeepSeek-V3 activation tile; torchao blockwise_fp8_training's
+ *   act quantizer): the recipe above over each 128 elements of a row (torchao: e4m3fn, amax
+ *   propagate, fp64 scale, no pow2, input as it is). scale_out [rows, cols / 128] fp32: the
+ *   multiplier (reciprocal = 0) or 1 / multiplier rounded to nearest (reciprocal = 1, what
+ *   torchao stores). cols % 128 == 0. */
+int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
+                                  int reciprocal, uint8_t* out, float* scale_out, void* stream);
+
 /* Launch shapes, for benchmarks; results never depend on them. Process-wide, not thread-safe.
  *   amax_tiles, apply_tiles  tiles per block of the grouped passes (0: a persistent grid of one
  *                            wave); a tile is 256 threads x 8 values x the pass's unroll
  *   apply_reverse            1: pass 2 walks the tiles from the end (starts on what is in L2)
  *   apply_wide               1: pass 2 stores 16 bytes per thread where cols % 16 == 0
- *   amax_unroll, apply_unroll  vector loads in flight per thread: 4 or 8
+ *   amax_unroll, apply_unroll  vector loads in flight per thread: 4 or 8 (apply_unroll also for
+ *                            the block-scaled kernels)
  *   rowwise_team             threads per row of the rowwise kernel: 0 = the smallest team that
  *                            holds the row in registers, else a multiple of the warp <= 256
  * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). A tensor too
