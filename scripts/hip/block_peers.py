@@ -71,6 +71,41 @@ def load_torchao(ao, device):
     return peers
 
 
+def autotuners(peers):
+    """torchao's autotuned Triton kernels that the peers launch: {name: Autotuner}."""
+    found = {}
+    if peers["mxk"] is not None:
+        found["to_mxfp8_dim0_kernel"] = peers["mxk"].to_mxfp8_dim0_kernel
+    if peers["bwk"] is not None and torch.cuda.is_available():
+        found["triton_fp8_blockwise_act_quant_lhs_kernel"] = peers["bwk"].triton_fp8_blockwise_act_quant_lhs_kernel
+    return found
+
+
+def one_config(peers):
+    """For the byte comparisons: one launch configuration per Triton kernel (the bytes do not
+    depend on it; autotuning every column count would cost minutes of compiles). Returns the full
+    lists, for the benchmark."""
+    full = {}
+    for name, k in autotuners(peers).items():
+        full[name] = list(k.configs)
+        k.configs = full[name][:1]
+    return full
+
+
+def all_configs(peers, full, limit):
+    """Back to autotuning for the benchmark: the full lists (at most `limit` configurations each,
+    taken evenly), the autotuner's cache cleared."""
+    used = {}
+    for name, k in autotuners(peers).items():
+        configs = full[name]
+        if len(configs) > limit:
+            configs = [configs[round(i * (len(configs) - 1) / (limit - 1))] for i in range(limit)]
+        k.configs = configs
+        k.cache.clear()
+        used[name] = f"{len(configs)} of {len(full[name])} configurations"
+    return used
+
+
 def u8(t):
     return t.contiguous().view(torch.uint8).cpu().numpy()
 
@@ -209,6 +244,8 @@ def main():
     ap.add_argument("--bench-shape", default="98432x2048")
     ap.add_argument("--reps", type=int, default=40)
     ap.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    ap.add_argument("--autotune-limit", type=int, default=24,
+                    help="at most this many of a Triton kernel's autotune configurations in the benchmark")
     args = ap.parse_args()
 
     peers = load_torchao(args.ao, args.device)
@@ -221,6 +258,7 @@ def main():
     env.append("triton_to_mxfp8_dim0: " + ("run (SM100 gate opened)" if peers["mxk"] else "NOT available"))
     print("; ".join(env), flush=True)
 
+    full = one_config(peers)
     lines = ["| input | producer | peer | bytes | differ | scales | differ | by block | verdict |",
              "|---|---|---|---:|---:|---:|---:|---|---|"]
     mismatches = 0
@@ -247,6 +285,9 @@ def main():
             for peer, out in peer_outputs(peers, x0, kind).items():
                 mismatches += compare(f"random {M}x{K} with NaN/Inf | hip {kind} | {peer}", bits0, block, hip, out, lines)
             torch.cuda.empty_cache()
+        used = all_configs(peers, full, args.autotune_limit)
+        print("autotuning for the benchmark:", used, flush=True)
+        env.append("autotuned over " + "; ".join(f"{k}: {v}" for k, v in used.items()))
         bench_lines = run_bench(bench, lib, peers, sets, s8, s32, M, K, args.reps)
 
     text = report(args, env, lines, bench_lines)
