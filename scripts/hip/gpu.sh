@@ -7,7 +7,7 @@
 #   3. hip/build/nvidia/cast_device_test: the cast funnel vs the software cast, all 2^32 fp32
 #   4. hip/build/nvidia/odd_shapes_test: every kernel on odd and unaligned shapes vs a host reference
 #   5. test fixtures: invalid ones must give exit 2; the runner over the valid ones with every knob
-#      variant, then the numpy check (scripts/hip/run_all.sh)
+#      variant, judged by fp8moe verify (scripts/hip/run_all.sh; carry .gpu/fp8moe.gz)
 #   6. the committed reference fixtures through the runner (scripts/gpu_fixtures.sh, HIP only)
 #      -> $OUT/hip-NAME.h5 (copy to fixtures/hip/ on the development machine)
 #   7. the benchmark beside PR #4179's kernels (scripts/hip/bench.py) -> $OUT/hip-bench.md
@@ -28,7 +28,7 @@ bin=hip/build/nvidia
 stage "environment"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
 nvcc --version | tail -1
-python3 -c "import torch, triton, h5py, numpy, ml_dtypes; print('torch', torch.__version__, 'triton', triton.__version__, 'h5py', h5py.__version__, 'hdf5', h5py.version.hdf5_version, 'numpy', numpy.__version__, 'ml_dtypes', ml_dtypes.__version__)"
+python3 -c "import torch, triton, h5py, numpy; print('torch', torch.__version__, 'triton', triton.__version__, 'h5py', h5py.__version__, 'hdf5', h5py.version.hdf5_version, 'numpy', numpy.__version__)"
 echo "commit ${FP8MOE_COMMIT:-unknown}"
 
 stage "build"
@@ -47,7 +47,7 @@ stage "odd shapes and unaligned pointers"
 $bin/odd_shapes_test | tail -n 25 || failed+=(odd_shapes)
 
 if [[ "${SKIP_FIXTURES:-0}" != 1 ]]; then
-stage "test fixtures: invalid inputs, runner + numpy check"
+stage "test fixtures: invalid inputs, runner + fp8moe verify"
 fx=/tmp/hip-fixtures
 rm -rf "$fx" "$fx-bad" "$fx-out"
 python3 scripts/hip/make_test_fixture.py make "$fx" >/dev/null && python3 scripts/hip/make_test_fixture.py bad "$fx-bad" >/dev/null
@@ -58,7 +58,7 @@ for f in "$fx-bad"/*.h5; do
 done
 [[ $bad_ok -eq 1 ]] || failed+=(invalid_inputs)
 RUNNER=$bin/fp8moe-hip-runner scripts/hip/run_all.sh "$fx" "$fx-out" >/tmp/run_all.log 2>&1 || failed+=(fixtures)
-grep -E "hip_run_all|^check|FAIL|expected" /tmp/run_all.log | tail -20
+grep -E "hip_run_all|FAIL|mismatch" /tmp/run_all.log | tail -20
 grep -A16 "moe2048.h5 ->" /tmp/run_all.log | head -18
 
 stage "reference fixtures (fixtures/hip)"
