@@ -2,12 +2,9 @@
 //
 // fp8moe: a numerics verification suite for FP8 Mixture-of-Experts training.
 //
-// Modules (one folder each under Sources/):
-//   FP8          formats as data, the generic conversion core, fast paths, the naive oracle
-//   CHDF5        system-library shim over libhdf5 (Debian: libhdf5-dev, /usr/include/hdf5/serial)
-//   Fixtures     HDF5 files: typed reads and writes, errors that name the file and the path
-//   Golden       golden tables of real implementations and which policy reproduces each
-//   fp8moe       the command-line tool (swift-argument-parser)
+// The targets below are listed in the order the data flows through them (each depends only on
+// targets above it); each module is one folder under Sources/ whose top file (named in its line)
+// opens with what lives there and where a new recipe, cause, dataset or plot goes.
 import PackageDescription
 
 let package = Package(
@@ -21,38 +18,57 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
+        // Formats as data, the generic conversion core (one rounding funnel), fast paths, the naive oracle.
         .target(name: "FP8"),
-        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
-                       providers: [.apt(["libhdf5-dev"])]),
-        .target(name: "Fixtures", dependencies: ["CHDF5"]),
-        .target(name: "Golden", dependencies: ["FP8", "Fixtures"]),
+        // System-library shim over libhdf5 (Debian: libhdf5-dev, /usr/include/hdf5/serial).
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        // Generic HDF5 files: typed reads and writes, errors (FixtureError) naming file and path. Top: HDF5File.swift
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Golden tables of real implementations' conversions and which policy reproduces each.
+        .target(name: "Golden", dependencies: ["FP8", "HDF5"]),
+        // GroupOffsets: which rows belong to which group (expert), shared by all below. Top: GroupOffsets.swift
+        .target(name: "Groups"),
+        // The one parallel-rows helper: chunks of rows on every core, each writing its own elements. Top: ParallelRows.swift
+        .target(name: "Parallel", dependencies: ["FP8"]),
+        // Quantization recipes as values: attributes, reductions, scale groupings, the quantizer. Top: Recipe.swift
+        .target(name: "Recipes", dependencies: ["FP8", "Groups", "Parallel"]),
+        // System-library shim over CBLAS (libopenblas-dev).
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // The exact reference grouped GEMM (one rounding), the fp32 mode, the one BLAS wrapper. Top: GroupedGEMM.swift
+        .target(name: "GroupedGEMM", dependencies: ["FP8", "Groups", "Parallel", "COpenBLAS"]),
+        // The fixture schema (SPEC 5): inputs, result datasets, reading, writing, InvalidFixture. Top: FixtureSchema.swift
+        .target(name: "Schema", dependencies: ["FP8", "HDF5", "Groups", "Recipes", "GroupedGEMM"]),
+        // Error metrics: SQNR, relative error, bf16 ULP histograms. Top: ErrorSummary.swift
+        .target(name: "Metrics"),
+        // `fp8moe verify`: the plan of a fixture, the checks, the causes of mismatches, the summary. Top: Verifier.swift
+        .target(name: "Verify", dependencies: ["FP8", "HDF5", "Groups", "Parallel", "Recipes", "GroupedGEMM", "Schema", "Metrics"]),
+        // `fp8moe generate`: seeded fixture inputs (shapes, distributions, routing, specials). Top: FixtureGenerator.swift
+        .target(name: "Generate", dependencies: ["FP8", "Groups", "Recipes", "Schema"]),
+        // `fp8moe compare` and `fp8moe report`: recipes against the fp64 ideal, Markdown / HTML / SVG. Top: FixtureReport.swift
+        .target(name: "Report", dependencies: ["FP8", "Groups", "Parallel", "Recipes", "GroupedGEMM", "Schema", "Metrics", "Verify"]),
+        // The command-line tool (swift-argument-parser), one file per verb. Top: FP8MoE.swift
         .executableTarget(
             name: "fp8moe",
             dependencies: [
-                "FP8", "Fixtures", "Recipes", "GroupedGEMM", "Verify", "Golden", "Metrics", "Report",
+                "FP8", "HDF5", "Golden", "Recipes", "GroupedGEMM", "Schema", "Verify", "Generate", "Metrics", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
         .testTarget(
             name: "FP8Tests",
             dependencies: [
-                "FP8", "Fixtures", "Golden",
+                "FP8", "HDF5", "Golden",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "FixturesTests", dependencies: ["Fixtures"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Groups", "FP8"]),
+        .testTarget(name: "GroupedGEMMTests", dependencies: ["GroupedGEMM", "Groups", "FP8"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "VerifyTests",
+                    dependencies: ["Verify", "Schema", "Generate", "Recipes", "Groups", "GroupedGEMM", "HDF5", "FP8"]),
+        .testTarget(name: "ReportTests",
+                    dependencies: ["Report", "Metrics", "Verify", "Schema", "Generate", "Recipes", "Groups", "GroupedGEMM", "HDF5"]),
         // Runs the built fp8moe binary; depends on it so that it is built first.
         .testTarget(name: "CLITests", dependencies: ["fp8moe"]),
-        // Issue 3: quantization recipes, the exact reference grouped GEMM, fixtures and verify.
-        .target(name: "Recipes", dependencies: ["FP8"]),
-        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "FP8"]),
-        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "GroupedGEMM", dependencies: ["FP8", "COpenBLAS"]),
-        .testTarget(name: "GroupedGEMMTests", dependencies: ["GroupedGEMM", "FP8"]),
-        .target(name: "Verify", dependencies: ["FP8", "Fixtures", "Recipes", "GroupedGEMM", "Metrics"]),
-        // Error metrics (SQNR, relative error, ULP histograms) and the compare / report verbs.
-        .target(name: "Metrics"),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .target(name: "Report", dependencies: ["Metrics", "Verify", "Recipes", "GroupedGEMM", "Fixtures", "FP8"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Metrics", "Verify", "Recipes", "GroupedGEMM", "Fixtures"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Recipes", "GroupedGEMM", "Fixtures", "FP8"]),
     ]
 )

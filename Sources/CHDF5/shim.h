@@ -2,7 +2,7 @@
 //
 // HDF5's predefined type ids, property-list classes and flags are macros that call H5open() or
 // cast a constant (`H5T_NATIVE_UINT8` is `(H5open(), H5T_NATIVE_UINT8_g)`); Swift cannot import
-// such macros, so each one used by the Fixtures module is exposed here as a static inline
+// such macros, so each one used by the HDF5 module is exposed here as a static inline
 // function named after it: `chdf5_<macro name in lower case without the H5 prefix>`.
 #ifndef CHDF5_SHIM_H
 #define CHDF5_SHIM_H

@@ -1,5 +1,5 @@
 import FP8
-import Fixtures
+import HDF5
 
 /// A decode table (`fixtures/golden/decode-<producer>.h5`, schema `fp8moe-golden-decode`): every
 /// code of one format converted to fp32 by a real implementation (`/decode/<format>`,

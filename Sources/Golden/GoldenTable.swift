@@ -1,5 +1,5 @@
 import FP8
-import Fixtures
+import HDF5
 
 /// One table of a golden file (`fixtures/golden/<producer>.h5`, schema `fp8moe-golden`): the
 /// conversions of every input of one source type to one fp8 format by one real implementation,

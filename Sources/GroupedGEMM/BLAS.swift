@@ -18,4 +18,8 @@ public enum BLAS {
                     1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
         return c
     }
+
+    /// OpenBLAS's name for the core it runs on, and its thread count (for benchmark headers).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
 }

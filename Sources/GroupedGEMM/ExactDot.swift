@@ -1,4 +1,5 @@
 import FP8
+import Parallel
 
 /// Exact integer dot products of two fp8 matrices: `D = X @ Y` over the integer-scaled codes
 /// (`IntegerCodes`), and `S = |X| @ |Y|`.
@@ -33,38 +34,28 @@ struct ExactDot: Sendable {
         var columnSpecial = [Bool](repeating: false, count: q)
         // Integer codes and their magnitudes, on every core: X by rows, Y by columns (so that
         // each task owns its rowSpecial / columnSpecial entries).
-        xi.withUnsafeMutableBufferPointer { xiBuffer in xa.withUnsafeMutableBufferPointer { xaBuffer in
-            rowSpecial.withUnsafeMutableBufferPointer { specialBuffer in
-                let (values, absolute, special) = (DisjointWrites(xiBuffer), DisjointWrites(xaBuffer), DisjointWrites(specialBuffer))
-                forEachChunkConcurrently(count: p, chunk: max(1, 16384 / max(r, 1))) { rows in
-                    for i in rows {
-                        for k in 0..<r {
-                            let c = Int(x[i, k])
-                            let v = xCodes.integer[c]
-                            values.buffer[i * r + k] = v
-                            if withMagnitudes { absolute.buffer[i * r + k] = abs(v) }
-                            if xCodes.isSpecial[c] { special.buffer[i] = true }
-                        }
-                    }
+        forEachChunk(count: p, chunk: max(1, 16384 / max(r, 1)), writing: &xi, &xa, &rowSpecial) { rows, values, absolute, special in
+            for i in rows {
+                for k in 0..<r {
+                    let c = Int(x[i, k])
+                    let v = xCodes.integer[c]
+                    values[i * r + k] = v
+                    if withMagnitudes { absolute[i * r + k] = abs(v) }
+                    if xCodes.isSpecial[c] { special[i] = true }
                 }
             }
-        } }
-        yi.withUnsafeMutableBufferPointer { yiBuffer in ya.withUnsafeMutableBufferPointer { yaBuffer in
-            columnSpecial.withUnsafeMutableBufferPointer { specialBuffer in
-                let (values, absolute, special) = (DisjointWrites(yiBuffer), DisjointWrites(yaBuffer), DisjointWrites(specialBuffer))
-                forEachChunkConcurrently(count: q, chunk: max(16, 16384 / max(r, 1))) { columns in
-                    for k in 0..<r {
-                        for j in columns {
-                            let c = Int(y[k, j])
-                            let v = yCodes.integer[c]
-                            values.buffer[k * q + j] = v
-                            if withMagnitudes { absolute.buffer[k * q + j] = abs(v) }
-                            if yCodes.isSpecial[c] { special.buffer[j] = true }
-                        }
-                    }
+        }
+        forEachChunk(count: q, chunk: max(16, 16384 / max(r, 1)), writing: &yi, &ya, &columnSpecial) { columns, values, absolute, special in
+            for k in 0..<r {
+                for j in columns {
+                    let c = Int(y[k, j])
+                    let v = yCodes.integer[c]
+                    values[k * q + j] = v
+                    if withMagnitudes { absolute[k * q + j] = abs(v) }
+                    if yCodes.isSpecial[c] { special[j] = true }
                 }
             }
-        } }
+        }
         let productBits = xCodes.magnitudeBits + yCodes.magnitudeBits
         let exactInDouble = Self.fits(terms: r, bits: productBits)
         absSums = magnitudes ? BLAS.dgemm(xa, ya, m: p, n: q, k: r) : []

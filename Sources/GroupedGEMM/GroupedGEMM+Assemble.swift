@@ -1,3 +1,4 @@
+import Groups
 extension GroupedGEMM {
     /// The full bf16 output of forward ([M,N]) or dgrad ([M,K]): each group's block at its
     /// rows, rows outside every group 0.
@@ -5,7 +6,7 @@ extension GroupedGEMM {
                                     _ run: ((GroupBlock) -> Void) -> Void) -> [UInt16] {
         var out = [UInt16](repeating: 0, count: totalRows * columns)
         run { block in
-            let start = rows(offsets, block.group).lowerBound * columns
+            let start = GroupOffsets(offsets).rows(of: block.group).lowerBound * columns
             out.replaceSubrange(start..<(start + block.bits.count), with: block.bits)
         }
         return out

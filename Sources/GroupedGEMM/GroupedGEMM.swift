@@ -1,4 +1,11 @@
+// Module GroupedGEMM: the reference grouped GEMM on fp8 operands with fp32 scales (SPEC 4):
+// exact mode (integer dot products, one rounding to bf16), fp32 mode, the epilogue applying
+// scales by layout (OperandScales), output assembly, and the project's one BLAS wrapper (BLAS).
+// It knows nothing of fixtures or recipes; a new GEMM mode is a case of GEMMMode here.
+
 import FP8
+import Groups
+import Parallel
 
 /// The reference grouped GEMM over `offsets` (SPEC section 4) on fp8 operands with fp32 scales.
 ///
@@ -44,7 +51,7 @@ public struct GroupedGEMM: Sendable {
     public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
         let (k, n) = (a.shape[1], b.shape[2])
         for g in 0..<offsets.count {
-            let rows = Self.rows(offsets, g)
+            let rows = GroupOffsets(offsets).rows(of: g)
             let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k)
             let y = MatrixView(codes: b.codes, offset: g * k * n, rows: k, columns: n, rowStride: n)
             body(block(g, x, a, y, b, rowBase: rows.lowerBound))
@@ -55,7 +62,7 @@ public struct GroupedGEMM: Sendable {
     public func dgrad(gradOut: Operand, bT: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
         let (k, n) = (bT.shape[1], bT.shape[2])
         for g in 0..<offsets.count {
-            let rows = Self.rows(offsets, g)
+            let rows = GroupOffsets(offsets).rows(of: g)
             let x = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
             let y = MatrixView(codes: bT.codes, offset: g * k * n, rows: k, columns: n, rowStride: n).transposed
             body(block(g, x, gradOut, y, bT, rowBase: rows.lowerBound))
@@ -66,17 +73,11 @@ public struct GroupedGEMM: Sendable {
     public func wgrad(a: Operand, gradOut: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
         let (k, n) = (a.shape[1], gradOut.shape[1])
         for g in 0..<offsets.count {
-            let rows = Self.rows(offsets, g)
+            let rows = GroupOffsets(offsets).rows(of: g)
             let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k).transposed
             let y = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
             body(block(g, x, a, y, gradOut, rowBase: 0))
         }
-    }
-
-    /// The rows of group g.
-    public static func rows(_ offsets: [Int], _ g: Int) -> Range<Int> {
-        let start = g == 0 ? 0 : offsets[g - 1]
-        return start..<max(start, offsets[g])
     }
 
     /// One group's product `x @ y` with the epilogue. `rowBase` turns a local output row into
@@ -98,28 +99,23 @@ public struct GroupedGEMM: Sendable {
             let unit = Double(sign: .plus, exponent: -shift, significand: 1)
             let hasSpecial = !dot.special.isEmpty
             // The epilogue, element by element, on every core (rows split into chunks).
-            bits.withUnsafeMutableBufferPointer { b in value.withUnsafeMutableBufferPointer { v in
-                absSum.withUnsafeMutableBufferPointer { a in
-                    let (bitsOut, valueOut, absOut) = (DisjointWrites(b), DisjointWrites(v), DisjointWrites(a))
-                    forEachChunkConcurrently(count: p, chunk: max(1, 8192 / max(q, 1))) { rows in
-                        for i in rows {
-                            for j in 0..<q {
-                                let e = i * q + j
-                                let (rx, ry) = (xr[i], yr[j])
-                                let ve: Double
-                                if hasSpecial, let s = dot.special[e] {
-                                    ve = s * Double(rx) * Double(ry)
-                                } else {
-                                    ve = ExactEpilogue.value(dot: dot.dots[e], rx: rx, ry: ry, shift: shift)
-                                }
-                                valueOut.buffer[e] = ve
-                                bitsOut.buffer[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(ve))
-                                if magnitudes { absOut.buffer[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry)) }
-                            }
+            forEachChunk(count: p, chunk: max(1, 8192 / max(q, 1)), writing: &bits, &value, &absSum) { rows, bitsOut, valueOut, absOut in
+                for i in rows {
+                    for j in 0..<q {
+                        let e = i * q + j
+                        let (rx, ry) = (xr[i], yr[j])
+                        let ve: Double
+                        if hasSpecial, let s = dot.special[e] {
+                            ve = s * Double(rx) * Double(ry)
+                        } else {
+                            ve = ExactEpilogue.value(dot: dot.dots[e], rx: rx, ry: ry, shift: shift)
                         }
+                        valueOut[e] = ve
+                        bitsOut[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(ve))
+                        if magnitudes { absOut[e] = dot.absSums[e] * unit * abs(Double(rx) * Double(ry)) }
                     }
                 }
-            } }
+            }
         case .fp32:
             var xf = [Float](repeating: 0, count: p * x.columns)
             var yf = [Float](repeating: 0, count: y.rows * q)

@@ -1,3 +1,8 @@
+// Module Metrics: error metrics of a tensor against its ideal, independent of fixtures: SQNR,
+// relative Frobenius error, maximum absolute error, quantiles, and the bf16 ULP histogram
+// (ULPHistogram.bf16ULP is the project's one bf16 ULP). A new metric goes in ErrorAccumulator
+// and ErrorSummary.
+
 /// The error metrics of one tensor, group or row (definitions in `ErrorAccumulator`).
 ///
 /// JSON: snake_case keys (explicit `CodingKeys`, so no key strategy is needed); `sqnr_db` is `"inf"` for an exact result and absent (null) when

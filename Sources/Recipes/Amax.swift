@@ -1,4 +1,5 @@
 import FP8
+import Parallel
 
 /// `amax = max |x|` over each reduction set, from bf16 bit patterns (SPEC section 3).
 ///
@@ -56,15 +57,12 @@ public enum Amax {
         let propagate = policy == .propagate
         // Per row: the largest magnitude, or 0xFFFF when a NaN poisons it (propagate).
         var rowBest = [UInt16](repeating: 0, count: rows)
-        bits.withUnsafeBufferPointer { x in
-            rowBest.withUnsafeMutableBufferPointer { out in
-                let reads = SharedReads(x)
-                let writes = DisjointWrites(out)
-                forEachChunk(count: rows, chunk: max(1, 65536 / max(columns, 1)), concurrently: concurrently) { range in
-                    for r in range where grouping.rowBase[r] >= 0 {
-                        writes.buffer[r] = rowMax(reads.slice(r * columns..<(r + 1) * columns),
-                                                  infinity: infinity, propagateNaN: propagate)
-                    }
+        forEachChunk(count: rows, chunk: max(1, 65536 / max(columns, 1)), concurrently: concurrently,
+                     writing: &rowBest) { range, out in
+            bits.withUnsafeBufferPointer { x in
+                for r in range where grouping.rowBase[r] >= 0 {
+                    out[r] = rowMax(UnsafeBufferPointer(rebasing: x[r * columns..<(r + 1) * columns]),
+                                    infinity: infinity, propagateNaN: propagate)
                 }
             }
         }

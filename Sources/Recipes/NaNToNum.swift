@@ -1,4 +1,5 @@
 import FP8
+import Parallel
 
 /// `torch.nan_to_num` on bf16 bit patterns: NaN -> +0, +Inf -> bf16 max `(2 - 2^-7) * 2^127`
 /// (0x7F7F), -Inf -> -bf16 max (0xFF7F); everything else unchanged. What SPEC 8.1's
@@ -16,11 +17,8 @@ public enum NaNToNum {
     /// The whole tensor sanitised, on every core.
     public static func apply(_ bits: [UInt16], concurrently: Bool = true) -> [UInt16] {
         var out = bits
-        out.withUnsafeMutableBufferPointer { b in
-            let writes = DisjointWrites(b)
-            forEachChunk(count: b.count, chunk: 1 << 16, concurrently: concurrently) { range in
-                for i in range { writes.buffer[i] = bf16(writes.buffer[i]) }
-            }
+        forEachChunk(count: out.count, chunk: 1 << 16, concurrently: concurrently, writing: &out) { range, b in
+            for i in range { b[i] = bf16(b[i]) }
         }
         return out
     }

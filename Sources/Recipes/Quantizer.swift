@@ -1,4 +1,6 @@
 import FP8
+import Groups
+import Parallel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,6 +40,13 @@ public struct Quantizer: Sendable {
     {
         let grouping = try ScaleGrouping(reduction: reduction, shape: shape,
                                          transposedWeight: transposedWeight, offsets: offsets)
+        return quantize(bits, shape: shape, grouping: grouping, concurrently: concurrently)
+    }
+
+    /// `quantize` with the scale grouping already built (one per operand and reduction).
+    public func quantize(_ bits: [UInt16], shape: [Int], grouping: ScaleGrouping, concurrently: Bool = true)
+        -> QuantizedTensor
+    {
         let x = recipe.inputNaNToNum ? NaNToNum.apply(bits, concurrently: concurrently) : bits
         let scales = self.scales(sanitised: x, grouping: grouping, concurrently: concurrently)
         let codes = apply(sanitised: x, grouping: grouping, scales: scales, concurrently: concurrently)
@@ -68,24 +77,18 @@ public struct Quantizer: Sendable {
         let fp8Max = Float(recipe.fp8Max)
         let nan = recipe.nanArithmetic
         let columns = grouping.columns
-        codes.withUnsafeMutableBufferPointer { out in
-            let writes = DisjointWrites(out)
-            bits.withUnsafeBufferPointer { x in
-                let reads = SharedReads(x)
-                let rows = max(1, 4096 / max(columns, 1))
-                forEachChunk(count: grouping.rows, chunk: rows, concurrently: concurrently) { range in
-                    let src = reads.buffer
-                    let dst = writes.buffer
-                    for r in range {
-                        let base = grouping.rowBase[r]
-                        if base < 0 { continue }
-                        for c in 0..<columns {
-                            let i = r * columns + c
-                            let x = Float(bitPattern: UInt32(src[i]) << 16)
-                            let y = ScaleApplication.apply(x, scale: scales[base + c * grouping.columnStride],
-                                                           fp8Max: fp8Max, nan: nan)
-                            dst[i] = converter.convert(f32Bits: y.bitPattern)
-                        }
+        forEachChunk(count: grouping.rows, chunk: max(1, 4096 / max(columns, 1)), concurrently: concurrently,
+                     writing: &codes) { range, dst in
+            bits.withUnsafeBufferPointer { src in
+                for r in range {
+                    let base = grouping.rowBase[r]
+                    if base < 0 { continue }
+                    for c in 0..<columns {
+                        let i = r * columns + c
+                        let x = Float(bitPattern: UInt32(src[i]) << 16)
+                        let y = ScaleApplication.apply(x, scale: scales[base + c * grouping.columnStride],
+                                                       fp8Max: fp8Max, nan: nan)
+                        dst[i] = converter.convert(f32Bits: y.bitPattern)
                     }
                 }
             }
@@ -96,32 +99,26 @@ public struct Quantizer: Sendable {
     /// `apply` through one table per scale (one scale per row).
     func applyByTable(_ bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool) -> [UInt8] {
         var tables = [UInt8](repeating: 0, count: scales.count << 16)
-        tables.withUnsafeMutableBufferPointer { t in
-            let writes = DisjointWrites(t)
-            forEachChunk(count: t.count, chunk: 1 << 14, concurrently: concurrently) { range in
-                let dst = writes.buffer
-                for i in range { dst[i] = code(bf16Bits: UInt16(truncatingIfNeeded: i), scale: scales[i >> 16]) }
-            }
+        forEachChunk(count: tables.count, chunk: 1 << 14, concurrently: concurrently, writing: &tables) { range, dst in
+            for i in range { dst[i] = code(bf16Bits: UInt16(truncatingIfNeeded: i), scale: scales[i >> 16]) }
         }
         let columns = grouping.columns
         // Every element is written below (0 in rows outside every group), so the array is not
         // zeroed first, and its pages are first touched by the thread that fills them.
         return [UInt8](unsafeUninitializedCapacity: bits.count) { out, initialized in
             adviseHugePages(UnsafeMutableRawBufferPointer(out))
-            let writes = DisjointWrites(out)
-            bits.withUnsafeBufferPointer { x in
-                tables.withUnsafeBufferPointer { t in
-                    let reads = SharedReads(x)
-                    let lookups = SharedReads(t)
-                    forEachChunk(count: grouping.rows, chunk: max(1, 65536 / max(columns, 1)), concurrently: concurrently) { range in
-                        let (src, dst) = (reads.buffer, writes.buffer)
+            let tables = tables
+            forEachChunk(count: grouping.rows, chunk: max(1, 65536 / max(columns, 1)), concurrently: concurrently,
+                         writing: out) { range, dst in
+                bits.withUnsafeBufferPointer { src in
+                    tables.withUnsafeBufferPointer { lookups in
                         for r in range {
                             let base = grouping.rowBase[r]
                             if base < 0 {
                                 for i in r * columns..<(r + 1) * columns { dst[i] = 0 }
                                 continue
                             }
-                            let table = lookups.slice(base << 16..<(base + 1) << 16)
+                            let table = UnsafeBufferPointer(rebasing: lookups[base << 16..<(base + 1) << 16])
                             for i in r * columns..<(r + 1) * columns { dst[i] = table[Int(src[i])] }
                         }
                     }
@@ -139,11 +136,6 @@ public struct Quantizer: Sendable {
         let y = ScaleApplication.apply(x, scale: scale, fp8Max: Float(recipe.fp8Max), nan: recipe.nanArithmetic)
         return converter.convert(f32Bits: y.bitPattern)
     }
-}
-
-/// `forEachChunkConcurrently`, or one call over the whole range on the calling thread.
-func forEachChunk(count: Int, chunk: Int, concurrently: Bool, _ body: @Sendable (Range<Int>) -> Void) {
-    if concurrently { forEachChunkConcurrently(count: count, chunk: chunk, body) } else if count > 0 { body(0..<count) }
 }
 
 /// Asks Linux to back the 2 MiB-aligned interior of a large, not yet touched buffer with huge

@@ -1,3 +1,10 @@
+// Module Recipes: quantization recipes as values (SPEC 3). Recipe (amax -> scale -> multiply
+// -> clamp -> cast, each step a field), its presets and fixture attribute spellings, the
+// reductions and the operands they apply to, ScaleGrouping (which elements share a scale),
+// the Quantizer, and RecipeDeclaration (a producer's attributes, parsed once, AttributeError
+// when a value is unknown). A new recipe is a preset in Recipe+Presets.swift; a new variant of
+// a step is a case of that step's enum plus its attribute spelling in Recipe+Attributes.swift.
+
 import FP8
 
 /// A quantization recipe, as a value: amax -> scale -> multiply -> clamp -> cast

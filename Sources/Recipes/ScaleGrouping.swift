@@ -1,3 +1,5 @@
+import Groups
+
 /// Which scale each element of a tensor uses: the reduction set of SPEC section 3 laid out on
 /// the tensor.
 ///

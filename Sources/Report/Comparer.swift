@@ -1,9 +1,10 @@
 import FP8
-import Fixtures
+import Groups
 import Foundation
 import GroupedGEMM
 import Metrics
 import Recipes
+import Schema
 import Verify
 
 /// Runs the comparison of `Comparison` on a fixture's inputs.
@@ -33,12 +34,7 @@ public struct Comparer {
     /// Errors: `InvalidFixture` for a fixture that does not follow the schema, or that lacks
     /// `a`, `b` or `offsets`.
     public func compare(path: String) throws -> Comparison {
-        let inputs: FixtureInputs
-        do {
-            let file = try HDF5File(reading: path)
-            defer { file.close() }
-            inputs = try FixtureInputs.read(file)
-        } catch let e as InvalidFixture { throw e } catch let e as FixtureError { throw InvalidFixture(e) }
+        let inputs = try FixtureInputs.read(path: path)
         for (name, present) in [("a", inputs.a != nil), ("b", inputs.b != nil), ("offsets", inputs.offsets != nil)] where !present {
             throw InvalidFixture(file: path, path: "/inputs/\(name)", problem: "compare needs /inputs/a, /inputs/b and /inputs/offsets")
         }
@@ -63,10 +59,8 @@ public struct Comparer {
                                                transposedWeight: op.isTransposedWeight, offsets: groupOffsets)
                 ops[op] = (q, reduction)
                 if op == .a || op == .b || op == .gradOut {
-                    let grouping = try ScaleGrouping(reduction: reduction, shape: source.shape,
-                                                     transposedWeight: op.isTransposedWeight, offsets: groupOffsets)
                     tensors.append(QuantizationErrors.measure(name: op.rawValue, source: source, quantized: q,
-                                                              grouping: grouping, offsets: groupOffsets))
+                                                              grouping: q.grouping!, offsets: groupOffsets))
                 }
             }
             quantized.append(ops)

@@ -1,7 +1,13 @@
-import Fixtures
+// Module Report: `fp8moe compare` and `fp8moe report`. Comparer measures recipes side by
+// side against the fp64 ideal (Comparison); ReportBuilder takes Verify's results as they are
+// (never re-reading the file for what verify read) and adds the comparison; MarkdownReport,
+// HTMLReport and SVG render them. A new plot is a function in SVG.swift called from
+// HTMLReport; a new column of the comparison is a field of Comparison and its renderings.
+
 import Foundation
 import Metrics
 import Recipes
+import Schema
 import Verify
 
 /// Everything the report shows about one fixture.
@@ -30,7 +36,11 @@ public struct ReportBuilder {
     public var progress: (String) -> Void = { _ in }
     public init() {}
 
-    public func build(_ path: String) -> FixtureReport {
+    /// A fixture that does not follow the schema is reported (verdict `invalid`), not thrown.
+    ///
+    /// Errors: none for a fixture verify accepts; an error of compare on such a fixture is a bug
+    /// (verify has validated the inputs and parsed every attribute), and it propagates.
+    public func build(_ path: String) throws -> FixtureReport {
         progress("\(path): verify")
         var r = FixtureReport(file: path, verdict: "invalid", producerUlp: [:])
         let verify: VerifyReport, inputs: FixtureInputs
@@ -46,13 +56,9 @@ public struct ReportBuilder {
             return r
         }
         progress("\(path): compare")
-        do {
-            var comparer = Comparer(recipes: try Self.recipes(verify))
-            comparer.sampleRows = sampleRows
-            r.comparison = try comparer.compare(inputs, file: path)
-        } catch {
-            r.comparisonSkipped = "compare failed: \(error)"
-        }
+        var comparer = Comparer(recipes: try Self.recipes(verify))
+        comparer.sampleRows = sampleRows
+        r.comparison = try comparer.compare(inputs, file: path)
         return r
     }
 

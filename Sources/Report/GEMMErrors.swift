@@ -1,6 +1,8 @@
 import FP8
 import GroupedGEMM
 import Metrics
+import Parallel
+import Schema
 import Verify
 
 /// Measures one group's output block of a recipe (bf16) against the fp64 ideal block.
@@ -13,26 +15,21 @@ enum GEMMErrors {
         precondition(ideal.count == p * q, "ideal and block shapes differ")
         var accs = [ErrorAccumulator](repeating: ErrorAccumulator(), count: p)
         var hists = [ULPHistogram](repeating: ULPHistogram(), count: p)
-        accs.withUnsafeMutableBufferPointer { ab in
-            hists.withUnsafeMutableBufferPointer { hb in
-                block.bits.withUnsafeBufferPointer { bb in
-                    ideal.withUnsafeBufferPointer { ib in
-                        let (aw, hw) = (DisjointWrites(ab), DisjointWrites(hb))
-                        let (bits, exact) = (SharedReads(bb), SharedReads(ib))
-                        forEachChunkConcurrently(count: p, chunk: max(1, 65536 / max(q, 1))) { range in
-                            for i in range {
-                                var acc = ErrorAccumulator()
-                                var hist = ULPHistogram()
-                                for j in 0..<q {
-                                    let e = i * q + j
-                                    let actual = Double(Float(bitPattern: UInt32(bits.buffer[e]) << 16))
-                                    acc.add(ideal: exact.buffer[e], actual: actual)
-                                    hist.add(ideal: exact.buffer[e], actual: actual)
-                                }
-                                aw.buffer[i] = acc
-                                hw.buffer[i] = hist
-                            }
+        let bits = block.bits
+        forEachChunk(count: p, chunk: max(1, 65536 / max(q, 1)), writing: &accs, &hists) { range, accOut, histOut in
+            bits.withUnsafeBufferPointer { bits in
+                ideal.withUnsafeBufferPointer { exact in
+                    for i in range {
+                        var acc = ErrorAccumulator()
+                        var hist = ULPHistogram()
+                        for j in 0..<q {
+                            let e = i * q + j
+                            let actual = Double(Float(bitPattern: UInt32(bits[e]) << 16))
+                            acc.add(ideal: exact[e], actual: actual)
+                            hist.add(ideal: exact[e], actual: actual)
                         }
+                        accOut[i] = acc
+                        histOut[i] = hist
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import GroupedGEMM
 import Recipes
+import Schema
 import Verify
 
 /// One group's GEMM operands, cut out of the whole quantized tensors, as a grouped GEMM of a

@@ -1,5 +1,6 @@
 import GroupedGEMM
 import Recipes
+import Schema
 import Verify
 
 /// The fp64 ideal of one group's GEMM output block: the bf16 inputs as fp64, multiplied with
@@ -15,12 +16,12 @@ enum IdealGEMM {
         case .out:
             let x = gather(a.bits, rows: selected, width: k)
             let y = convert(b.bits[(g * k * n)..<((g + 1) * k * n)])
-            return dgemm(x, y, m: p, n: n, k: k, transposeB: false)
+            return BLAS.dgemm(x, y, m: p, n: n, k: k, transposeB: false)
         case .gradA:
             let go = inputs.gradOut!
             let x = gather(go.bits, rows: selected, width: n)
             let y = convert(b.bits[(g * k * n)..<((g + 1) * k * n)])  // [K,N], used as its transpose
-            return dgemm(x, y, m: p, n: k, k: n, transposeB: true)
+            return BLAS.dgemm(x, y, m: p, n: k, k: n, transposeB: true)
         case .gradB:
             let go = inputs.gradOut!
             // x[i, r] = A[rows.lower + r, selected[i]]: A_g^T restricted to the selected k.
@@ -29,7 +30,7 @@ enum IdealGEMM {
                 for (i, kk) in selected.enumerated() { x[i * rows.count + r] = value(a.bits[row * k + kk]) }
             }
             let y = convert(go.bits[(rows.lowerBound * n)..<(rows.upperBound * n)])
-            return dgemm(x, y, m: p, n: n, k: rows.count, transposeB: false)
+            return BLAS.dgemm(x, y, m: p, n: n, k: rows.count, transposeB: false)
         }
     }
 
@@ -41,9 +42,5 @@ enum IdealGEMM {
         var out = [Double](repeating: 0, count: rows.count * width)
         for (i, r) in rows.enumerated() { for j in 0..<width { out[i * width + j] = value(bits[r * width + j]) } }
         return out
-    }
-
-    static func dgemm(_ x: [Double], _ y: [Double], m: Int, n: Int, k: Int, transposeB: Bool) -> [Double] {
-        BLAS.dgemm(x, y, m: m, n: n, k: k, transposeB: transposeB)
     }
 }

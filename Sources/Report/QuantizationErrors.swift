@@ -1,6 +1,9 @@
 import FP8
+import Groups
 import Metrics
+import Parallel
 import Recipes
+import Schema
 import Verify
 
 /// The error of a quantized operand against its bf16 source (the ideal, exactly as fp64).
@@ -20,24 +23,20 @@ enum QuantizationErrors {
         // Rows to measure: a 2-D tensor's grouped rows; every (g, k) row of a weight.
         let rowCount = tokenMajor ? offsets.covered : grouping.rows
         var rowAcc = [ErrorAccumulator](repeating: ErrorAccumulator(), count: rowCount)
-        rowAcc.withUnsafeMutableBufferPointer { out in
-            let writes = DisjointWrites(out)
-            source.bits.withUnsafeBufferPointer { sb in
-                q.codes.withUnsafeBufferPointer { cb in
-                    let (src, codes) = (SharedReads(sb), SharedReads(cb))
-                    forEachChunkConcurrently(count: rowCount, chunk: max(1, 65536 / max(columns, 1))) { range in
-                        for r in range {
-                            var acc = ErrorAccumulator()
-                            for c in 0..<columns {
-                                let i = r * columns + c
-                                let x = Double(Float(bitPattern: UInt32(src.buffer[i]) << 16))
-                                let scale = q.scales[grouping.rowBase[r] + c * grouping.columnStride]
-                                let v = table[Int(codes.buffer[i])]
-                                let actual = v * Double(1 / scale)
-                                acc.add(ideal: x, actual: actual, saturated: abs(v) == fp8Max && abs(x) * Double(scale) > fp8Max)
-                            }
-                            writes.buffer[r] = acc
+        forEachChunk(count: rowCount, chunk: max(1, 65536 / max(columns, 1)), writing: &rowAcc) { range, out in
+            source.bits.withUnsafeBufferPointer { src in
+                q.codes.withUnsafeBufferPointer { codes in
+                    for r in range {
+                        var acc = ErrorAccumulator()
+                        for c in 0..<columns {
+                            let i = r * columns + c
+                            let x = Double(Float(bitPattern: UInt32(src[i]) << 16))
+                            let scale = q.scales[grouping.rowBase[r] + c * grouping.columnStride]
+                            let v = table[Int(codes[i])]
+                            let actual = v * Double(1 / scale)
+                            acc.add(ideal: x, actual: actual, saturated: abs(v) == fp8Max && abs(x) * Double(scale) > fp8Max)
                         }
+                        out[r] = acc
                     }
                 }
             }

@@ -1,4 +1,6 @@
 import FP8
+import Groups
+import Parallel
 import Recipes
 
 /// How PR #4179's per-group kernel assigns elements to groups, as a model to test mismatches
@@ -56,23 +58,19 @@ struct FlatBlockGroups: Sendable {
         let chunks = (rows + chunkRows - 1) / chunkRows
         // Per chunk: the largest magnitude of each set (0xFFFF: a NaN under `propagate`).
         var partial = [UInt16](repeating: 0, count: chunks * count)
-        partial.withUnsafeMutableBufferPointer { out in
-            let writes = DisjointWrites(out)
+        forEachChunk(count: rows, chunk: chunkRows, writing: &partial) { range, out in
+            let best = UnsafeMutableBufferPointer(rebasing: out[range.lowerBound / chunkRows * count..<(range.lowerBound / chunkRows + 1) * count])
             bits.withUnsafeBufferPointer { x in
-                let reads = SharedReads(x)
-                forEachChunkConcurrently(count: rows, chunk: chunkRows) { range in
-                    let best = writes.slice(range.lowerBound / chunkRows * count..<(range.lowerBound / chunkRows + 1) * count)
-                    for i in range.lowerBound * columns..<range.upperBound * columns {
-                        let s = group(ofElement: i) * (columnStride == 0 ? 1 : columns) + (i % columns) * columnStride
-                        var m = reads.buffer[i] & 0x7FFF
-                        if m > 0x7F80 {
-                            if policy == .propagate { best[s] = 0xFFFF; continue }
-                            m = 0
-                        } else if m == 0x7F80 && policy == .nanToNum {
-                            m = 0x7F7F
-                        }
-                        if best[s] != 0xFFFF && m > best[s] { best[s] = m }
+                for i in range.lowerBound * columns..<range.upperBound * columns {
+                    let s = group(ofElement: i) * (columnStride == 0 ? 1 : columns) + (i % columns) * columnStride
+                    var m = x[i] & 0x7FFF
+                    if m > 0x7F80 {
+                        if policy == .propagate { best[s] = 0xFFFF; continue }
+                        m = 0
+                    } else if m == 0x7F80 && policy == .nanToNum {
+                        m = 0x7F7F
                     }
+                    if best[s] != 0xFFFF && m > best[s] { best[s] = m }
                 }
             }
         }

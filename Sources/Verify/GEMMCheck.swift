@@ -1,8 +1,10 @@
 import FP8
 import Foundation
 import GroupedGEMM
+import Groups
 import Metrics
 import Recipes
+import Schema
 
 /// The judgement of one GEMM output against the exact reference under SPEC 4's bound, every
 /// failing element attributed (SPEC 8.2), and its bf16 ULP histogram for the report.
@@ -31,7 +33,7 @@ struct GEMMCheck {
         var histogram = ULPHistogram()
         var examples: [Int: MismatchReport] = [:]
         ReferenceGEMM.run(kind, x, y, offsets: offsets, mode: .exact) { block in
-            let rows = GroupedGEMM.rows(offsets, block.group)
+            let rows = GroupOffsets(offsets).rows(of: block.group)
             let contraction = kind == .gradB ? rows.count : x.shape[1]
             let eps = declaration.accumEps(contraction: contraction)
             for i in 0..<block.rows {
@@ -105,7 +107,7 @@ struct GEMMCheck {
     /// Whether the output equals, within the bound, the row times the adjacent group's weights
     /// (rows within 256 of the boundary assigned to the wrong expert).
     func neighbourWeightsReproduce(group: Int, row: Int, column: Int, actual: Double, eps: Double) -> Bool {
-        let rows = GroupedGEMM.rows(offsets, group)
+        let rows = GroupOffsets(offsets).rows(of: group)
         let (k, n) = (y.shape[1], y.shape[2])
         let r = x.shape[1]
         for g in [group - 1, group + 1] where g >= 0 && g < offsets.count

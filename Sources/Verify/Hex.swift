@@ -1,5 +1,6 @@
-/// `0x`-prefixed, zero-padded hex of `width` digits.
-func hex(_ v: some BinaryInteger, width: Int) -> String {
+/// `0x`-prefixed, zero-padded hex of `width` digits: the project's one spelling of bit patterns
+/// (verify's mismatch reports, `fp8moe convert`).
+public func hex(_ v: some BinaryInteger, width: Int) -> String {
     let s = String(v, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, width - s.count)) + s
 }

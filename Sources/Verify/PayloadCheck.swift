@@ -1,5 +1,7 @@
 import FP8
+import Groups
 import Recipes
+import Schema
 
 /// The payload comparison of one operand: every element's code against the reference, then
 /// every mismatch attributed to the first cause that reproduces it (SPEC 8.2).
@@ -30,16 +32,16 @@ struct PayloadCheck {
 
     func compare() -> Comparison {
         let (columns, format) = (grouping.columns, recipe.format)
-        let parts = actual.withUnsafeBufferPointer { a in
-            expected.codes.withUnsafeBufferPointer { e in
-                let (ar, er) = (SharedReads(a), SharedReads(e))
-                return mapChunksConcurrently(count: grouping.rows, chunk: max(1, (1 << 16) / max(columns, 1))) { rows in
+        let (actual, expected) = (self.actual, self.expected.codes)
+        let parts = mapChunksConcurrently(count: grouping.rows, chunk: max(1, (1 << 16) / max(columns, 1))) { rows in
+            actual.withUnsafeBufferPointer { ar in
+                expected.withUnsafeBufferPointer { er in
                     var out = Comparison()
                     for r in rows where grouping.rowBase[r] >= 0 {
                         out.elements += columns
-                        for i in r * columns..<(r + 1) * columns where ar.buffer[i] != er.buffer[i] {
+                        for i in r * columns..<(r + 1) * columns where ar[i] != er[i] {
                             out.indices.append(i)
-                            if let u = Distances.fp8(er.buffer[i], ar.buffer[i], format) { out.maxUlp = max(out.maxUlp ?? 0, u) }
+                            if let u = Distances.fp8(er[i], ar[i], format) { out.maxUlp = max(out.maxUlp ?? 0, u) }
                         }
                     }
                     return out

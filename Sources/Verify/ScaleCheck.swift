@@ -1,5 +1,7 @@
 import FP8
+import Groups
 import Recipes
+import Schema
 
 /// The scale comparison of one operand: every scale bit for bit (NaN equals NaN), every
 /// mismatch attributed (SPEC 8.2).
@@ -139,8 +141,7 @@ struct ScaleCheck {
         case .perGroupColumn: return (i / last, nil, i % last)
         case .rowwise:
             if source.shape.count == 3 { return (i / last, nil, i % last) }
-            let g = offsets.map { $0.groupOfRow(rows: i + 1)[i] }
-            return (g.flatMap { $0 >= 0 ? $0 : nil }, i, nil)
+            return (offsets?.group(ofRow: i), i, nil)
         }
     }
 }

@@ -1,8 +1,17 @@
+// Module Verify: `fp8moe verify` (SPEC 6, 8). The plan (VerifyPlan: the whole fixture
+// validated and every result dataset loaded with its declaration parsed once), the Verifier
+// (recompute under the declared semantics, compare), the checks (PayloadCheck, ScaleCheck,
+// GEMMCheck), the causes of mismatches (MismatchCause, with the hypotheses in the checks and
+// FlatBlockGroups) and the report (VerifyReport, VerifySummary). A new cause is a name in
+// MismatchCause plus its hypothesis in the check of that dataset kind.
+
 import FP8
-import Fixtures
+import Groups
+import HDF5
 import Foundation
 import GroupedGEMM
 import Recipes
+import Schema
 
 /// `fp8moe verify` (SPEC section 6): validates the whole fixture, recomputes every result under
 /// the semantics its attributes declare, and compares quantized payloads and scales bit for bit
@@ -20,13 +29,13 @@ public enum Verifier {
     /// runs on them without reading the file again).
     public static func verifyReturningInputs(path: String, producers only: [String] = []) throws(InvalidFixture)
         -> (report: VerifyReport, inputs: FixtureInputs) {
-        let file = try wrap { () throws(FixtureError) in try HDF5File(reading: path) }
+        let file = try InvalidFixture.wrap { () throws(FixtureError) in try HDF5File(reading: path) }
         defer { file.close() }
         try FixtureValidation.checkRoot(file)
         try FixtureValidation.checkInputsGroup(file)
         let inputs = try FixtureInputs.read(file)
-        let plans = try FixtureValidation.producers(file, inputs, only: only)
         let reference = ReferenceQuantization(inputs: inputs)
+        let plans = try FixtureValidation.producers(file, reference, only: only)
         var report = VerifyReport(file: path, status: "agree", producers: [:])
         for p in plans {
             var producer = ProducerReport(attributes: p.attributes, datasets: [:])
@@ -155,8 +164,7 @@ public enum Verifier {
     static func locate(row: Int, source: BF16Tensor, offsets: [Int]?) -> (Int?, Int) {
         if source.shape.count == 3 { return (row / max(source.shape[1], 1), row % max(source.shape[1], 1)) }
         guard let offsets else { return (nil, row) }
-        let g = GroupOffsets(offsets).groupOfRow(rows: row + 1)[row]
-        return (g < 0 ? nil : g, row)
+        return (GroupOffsets(offsets).group(ofRow: row), row)
     }
 
     // MARK: - GEMM outputs

@@ -1,6 +1,8 @@
 import FP8
-import Fixtures
+import Groups
+import HDF5
 import Recipes
+import Schema
 
 /// A result dataset, validated and loaded, with the semantics its attributes declare.
 struct DatasetPlan {
@@ -31,14 +33,14 @@ struct ProducerPlan {
 enum FixtureValidation {
     static func checkRoot(_ file: HDF5File) throws(InvalidFixture) {
         func fail(_ problem: String) -> InvalidFixture { InvalidFixture(file: file.path, path: "/", problem: problem) }
-        guard try wrap({ () throws(FixtureError) in try file.hasAttribute("schema") }) else {
+        guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.hasAttribute("schema") }) else {
             throw fail("missing attribute schema = \"\(FixtureSchema.schema)\"")
         }
         let schema = try attributeText(file, "schema", "/")
         guard schema == FixtureSchema.schema else {
             throw fail("attribute schema is \"\(schema)\", expected \"\(FixtureSchema.schema)\"")
         }
-        guard try wrap({ () throws(FixtureError) in try file.hasAttribute("schema_version") }) else {
+        guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.hasAttribute("schema_version") }) else {
             throw fail("missing attribute schema_version")
         }
         let version = try attributeText(file, "schema_version", "/")
@@ -50,7 +52,7 @@ enum FixtureValidation {
     /// `/inputs` must be a group: each input in it is optional (SPEC section 5), the group is not
     /// (without it nothing in the file can be recomputed, and every result would pass as skipped).
     static func checkInputsGroup(_ file: HDF5File) throws(InvalidFixture) {
-        let kind = try wrap { () throws(FixtureError) in try file.objectKind(at: FixtureSchema.inputs) }
+        let kind = try InvalidFixture.wrap { () throws(FixtureError) in try file.objectKind(at: FixtureSchema.inputs) }
         guard kind == .group else {
             throw InvalidFixture(file: file.path, path: FixtureSchema.inputs, problem: kind == nil
                 ? "missing group (a fixture keeps its inputs a, b, offsets, grad_out here; each is optional, the group is not)"
@@ -59,13 +61,13 @@ enum FixtureValidation {
     }
 
     /// Every producer group under /results (or those named), validated and loaded.
-    static func producers(_ file: HDF5File, _ inputs: FixtureInputs, only: [String]) throws(InvalidFixture) -> [ProducerPlan] {
+    static func producers(_ file: HDF5File, _ reference: ReferenceQuantization, only: [String]) throws(InvalidFixture) -> [ProducerPlan] {
         let results = FixtureSchema.results
-        let exists = try wrap { () throws(FixtureError) in try file.objectKind(at: results) }
+        let exists = try InvalidFixture.wrap { () throws(FixtureError) in try file.objectKind(at: results) }
         var names: [String] = []
         if exists == .group {
-            for n in try wrap({ () throws(FixtureError) in try file.members(of: results) })
-            where try wrap({ () throws(FixtureError) in try file.objectKind(at: "\(results)/\(n)") }) == .group {
+            for n in try InvalidFixture.wrap({ () throws(FixtureError) in try file.members(of: results) })
+            where try InvalidFixture.wrap({ () throws(FixtureError) in try file.objectKind(at: "\(results)/\(n)") }) == .group {
                 names.append(n)
             }
         }
@@ -76,31 +78,32 @@ enum FixtureValidation {
         if !only.isEmpty { names = names.filter(only.contains) }
         var plans: [ProducerPlan] = []
         for name in names {
-            plans.append(try producer(file, inputs, "\(results)/\(name)", name: name))
+            plans.append(try producer(file, reference, "\(results)/\(name)", name: name))
         }
         return plans
     }
 
-    static func producer(_ file: HDF5File, _ inputs: FixtureInputs, _ group: String, name: String) throws(InvalidFixture) -> ProducerPlan {
+    static func producer(_ file: HDF5File, _ reference: ReferenceQuantization, _ group: String, name: String) throws(InvalidFixture) -> ProducerPlan {
         let groupAttributes = try attributes(file, group)
         // The group's own attributes must parse even where no dataset uses them alone.
         do { _ = try RecipeDeclaration(group: groupAttributes) } catch {
             throw InvalidFixture(file: file.path, path: group, problem: error.description)
         }
-        let members = try wrap { () throws(FixtureError) in try file.members(of: group) }
+        let members = try InvalidFixture.wrap { () throws(FixtureError) in try file.members(of: group) }
         var datasets: [DatasetPlan] = []
         for member in members.sorted() {
             guard let d = ResultDataset(name: member) else { continue }  // unknown names are ignored
             let path = "\(group)/\(member)"
-            guard try wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) == .dataset else { continue }
-            datasets.append(try dataset(file, inputs, d, path, groupAttributes))
+            guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) == .dataset else { continue }
+            datasets.append(try dataset(file, reference, d, path, groupAttributes))
         }
         return ProducerPlan(name: name, attributes: groupAttributes, datasets: datasets)
     }
 
-    static func dataset(_ file: HDF5File, _ inputs: FixtureInputs, _ d: ResultDataset, _ path: String,
+    static func dataset(_ file: HDF5File, _ reference: ReferenceQuantization, _ d: ResultDataset, _ path: String,
                         _ groupAttributes: [String: String]) throws(InvalidFixture) -> DatasetPlan {
         func fail(_ problem: String) -> InvalidFixture { InvalidFixture(file: file.path, path: path, problem: problem) }
+        let inputs = reference.inputs
         let own = try attributes(file, path)
         let declaration: RecipeDeclaration
         do { declaration = try RecipeDeclaration(group: groupAttributes, dataset: own) } catch { throw fail(error.description) }
@@ -121,22 +124,19 @@ enum FixtureValidation {
             }
             let red = declaration.reduction(of: op)
             var plan = DatasetPlan(dataset: d, path: path, declaration: declaration, recipe: recipe, reduction: red,
-                                   shape: try wrap { () throws(FixtureError) in try file.shape(of: path) })
+                                   shape: try InvalidFixture.wrap { () throws(FixtureError) in try file.shape(of: path) })
             var expected: [Int]?
             if let source = inputs.source(of: op) {
                 if case .payload = d { expected = source.shape }
-                else if !red.usesOffsets || inputs.offsets != nil {
-                    do {
-                        expected = try ScaleGrouping(reduction: red, shape: source.shape, transposedWeight: op.isTransposedWeight,
-                                                     offsets: inputs.offsets.map { GroupOffsets($0) }).scaleShape
-                    } catch { throw fail(error.description) }
+                else if reference.missing(op, reduction: red) == nil {
+                    do { expected = try reference.grouping(op, reduction: red).scaleShape } catch { throw fail(error.description) }
                 }
             }
             if case .payload = d {
-                plan.codes = try wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
+                plan.codes = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
                 if let expected, plan.shape != expected { throw fail("shape \(plan.shape) disagrees with the source's \(expected)") }
             } else {
-                plan.scales = try wrap { () throws(FixtureError) in try file.readArray(path, as: Float.self).values }
+                plan.scales = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: Float.self).values }
                 if let expected, !sameShapeIgnoringOnes(plan.shape, expected) {
                     throw fail("scale shape \(plan.shape) does not fit reduction \(red.rawValue), which gives \(expected)")
                 }
@@ -147,8 +147,8 @@ enum FixtureValidation {
                 throw fail(dtype == nil ? "missing attribute dtype = \"bfloat16\"" : "dtype is \"\(dtype!)\", expected \"bfloat16\"")
             }
             var plan = DatasetPlan(dataset: d, path: path, declaration: declaration, recipe: recipe, reduction: nil,
-                                   shape: try wrap { () throws(FixtureError) in try file.shape(of: path) })
-            plan.bf16 = try wrap { () throws(FixtureError) in try file.readArray(path, as: UInt16.self).values }
+                                   shape: try InvalidFixture.wrap { () throws(FixtureError) in try file.shape(of: path) })
+            plan.bf16 = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt16.self).values }
             let (m, k) = (inputs.rowCount, inputs.a?.shape[1] ?? inputs.b?.shape[1])
             let (n, g) = (inputs.b?.shape[2] ?? inputs.gradOut?.shape[1], inputs.groupCount)
             let expected: [Int?] = switch kind {
@@ -166,7 +166,7 @@ enum FixtureValidation {
     /// Every attribute of the object at `path`, as text.
     static func attributes(_ file: HDF5File, _ path: String) throws(InvalidFixture) -> [String: String] {
         var out: [String: String] = [:]
-        for name in try wrap({ () throws(FixtureError) in try file.attributeNames(at: path) }) {
+        for name in try InvalidFixture.wrap({ () throws(FixtureError) in try file.attributeNames(at: path) }) {
             out[name] = try attributeText(file, name, path)
         }
         return out
@@ -174,12 +174,25 @@ enum FixtureValidation {
 
     /// An attribute as text: a string as stored, an integer (or an integral float) in decimal,
     /// another float in Swift's shortest round-trip spelling.
+    ///
+    /// Errors: `InvalidFixture` for an attribute that is none of these (a compound, an array,
+    /// ...), naming its type; any other HDF5 failure as it is.
     static func attributeText(_ file: HDF5File, _ name: String, _ path: String) throws(InvalidFixture) -> String {
-        if let s = try? file.stringAttribute(name, at: path) { return s }
-        if let i = try? file.integerAttribute(name, at: path) { return String(i) }
-        if let d = try? file.floatAttribute(name, at: path) {
+        var found = "?"
+        /// The value, or nil when the attribute is of another type (`found` then names it).
+        func attempt<T>(_ read: () throws(FixtureError) -> T) throws(InvalidFixture) -> T? {
+            do { return try read() } catch {
+                guard case .wrongType(_, let type) = error.problem else { throw InvalidFixture(error) }
+                found = type
+                return nil
+            }
+        }
+        if let s = try attempt({ () throws(FixtureError) in try file.stringAttribute(name, at: path) }) { return s }
+        if let i = try attempt({ () throws(FixtureError) in try file.integerAttribute(name, at: path) }) { return String(i) }
+        if let d = try attempt({ () throws(FixtureError) in try file.floatAttribute(name, at: path) }) {
             return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
         }
-        return "<unreadable attribute>"
+        throw InvalidFixture(file: file.path, path: path,
+                             problem: "attribute '\(name)' is a \(found), expected a string or a number")
     }
 }

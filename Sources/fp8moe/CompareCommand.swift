@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GroupedGEMM
 import Report
+import Schema
 import Verify
 
 /// `fp8moe compare FIXTURE.h5 [--recipe R]... [--json FILE] [--markdown FILE]`: recipes side by

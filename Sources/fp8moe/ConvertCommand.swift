@@ -1,5 +1,6 @@
 import ArgumentParser
 import FP8
+import Verify
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,15 +43,10 @@ struct ConvertCommand: ParsableCommand {
                 let code = format.encode(bits: b, from: source, policy: policy, rounding: rule)
                 let sourceValue = source.decode(b)
                 let fp8Value = format.decode(code)
-                print("\(text.trimmingCharacters(in: .whitespaces))\t\(source.name) 0x\(hexDigits(b, width))\t\(show(sourceValue))\t->\t\(show(fp8Value))\t0x\(hexDigits(code, 2))")
+                print("\(text.trimmingCharacters(in: .whitespaces))\t\(source.name) \(hex(b, width: width))\t\(show(sourceValue))\t->\t\(show(fp8Value))\t\(hex(code, width: 2))")
             }
         }
     }
-}
-
-func hexDigits(_ v: some BinaryInteger, _ width: Int) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: max(0, width - s.count)) + s
 }
 
 /// A value as a person reads it: exact decimal where finite, else inf / nan.

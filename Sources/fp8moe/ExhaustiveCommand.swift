@@ -3,6 +3,7 @@ import Dispatch
 import FP8
 import Foundation
 import Synchronization
+import Verify
 
 struct ExhaustiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct ExhaustiveCommand: ParsableCommand {
                     print("\(f.name)\t\(p.name)\tinputs \(result.checked)\tmismatches \(n)\tseconds \(String(format: "%.1f", seconds))\tcores \(ProcessInfo.processInfo.activeProcessorCount)")
                 }
                 for m in result.examples {
-                    print("  \(m.policy) f32 0x\(hexDigits(m.input, 8)): oracle 0x\(hexDigits(m.expected, 2)) fast 0x\(hexDigits(m.actual, 2))")
+                    print("  \(m.policy) f32 \(hex(m.input, width: 8)): oracle \(hex(m.expected, width: 2)) fast \(hex(m.actual, width: 2))")
                 }
             }
             if failed { throw ExitCode(1) }

@@ -1,3 +1,8 @@
+// Module fp8moe: the command-line tool, one file per verb (convert, table, golden,
+// exhaustive, bench, generate, verify, compare, report), turning arguments into calls of the
+// modules above and errors into exit statuses (InvalidFixture: 2). A new verb is a
+// ParsableCommand here, listed in `subcommands`.
+
 import ArgumentParser
 
 @main

@@ -1,7 +1,9 @@
 import ArgumentParser
-import Fixtures
+import Generate
+import HDF5
 import Foundation
 import Recipes
+import Schema
 import Verify
 
 /// `fp8moe generate OUT.h5 ...`: a deterministic (seeded) fixture in the SPEC section 5 schema,

@@ -1,8 +1,9 @@
 import ArgumentParser
 import FP8
-import Fixtures
+import HDF5
 import Foundation
 import Golden
+import Verify
 
 /// Checks the emulator against every golden table of the real implementations.
 struct GoldenCommand: ParsableCommand {
@@ -58,13 +59,13 @@ struct GoldenCommand: ParsableCommand {
                 let t = c.table
                 lines.append("| \(t.producer) | \(t.path) | \(t.policy.name) | \(describe(t.rounding)) | \(c.rows) | \(c.mismatches) |")
                 for e in c.examples {
-                    lines.append("|  | input 0x\(hexDigits(e.input, t.source.bitWidth / 4)) | expected 0x\(hexDigits(e.expected, 2)) | emulator 0x\(hexDigits(e.actual, 2)) | | |")
+                    lines.append("|  | input \(hex(e.input, width: t.source.bitWidth / 4)) | expected \(hex(e.expected, width: 2)) | emulator \(hex(e.actual, width: 2)) | | |")
                 }
             }
             for c in decodeChecks {
                 lines.append("| \(c.table.producer) | \(c.table.path) | decode | exact | 256 | \(c.mismatchedCodes.count) |")
                 for e in c.mismatchedCodes.prefix(10) {
-                    lines.append("|  | code 0x\(hexDigits(e.code, 2)) | expected 0x\(hexDigits(e.expected, 8)) | emulator 0x\(hexDigits(e.actual, 8)) | | |")
+                    lines.append("|  | code \(hex(e.code, width: 2)) | expected \(hex(e.expected, width: 8)) | emulator \(hex(e.actual, width: 8)) | | |")
                 }
             }
             let total = checks.reduce(0) { $0 + $1.mismatches } + decodeChecks.reduce(0) { $0 + $1.mismatchedCodes.count }
@@ -95,7 +96,7 @@ func describe(_ rule: RoundingRule) -> String {
     case .toNearestOrEven: return "rne"
     case .towardZero: return "rz"
     case .upward: return "ru"
-    case .stochastic(let bits): return "sr:0x" + hexDigits(bits, 8)
+    case .stochastic(let bits): return "sr:" + hex(bits, width: 8)
     }
 }
 

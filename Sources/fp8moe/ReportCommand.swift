@@ -42,7 +42,7 @@ struct ReportCommand: ParsableCommand {
             if !quiet {
                 builder.progress = { writeStandardError(String(format: "[report %6.1fs] ", Date().timeIntervalSince(start)) + $0 + "\n") }
             }
-            let reports = fixtures.map { $0.hasSuffix(".json") ? builder.build(verifySummary: $0) : builder.build($0) }
+            let reports = try fixtures.map { $0.hasSuffix(".json") ? builder.build(verifySummary: $0) : try builder.build($0) }
             let generated = "Made by: fp8moe report \(fixtures.joined(separator: " ")) --out \(out)"
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FP8
+import Verify
 
 struct TableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,7 @@ struct TableCommand: ParsableCommand {
     func run() throws {
         try exitingOnBadInput {
             let f = try parseFormat(format)
-            print("# \(f.name): bias \(f.bias), \(f.exponentBits) exponent bits, \(f.mantissaBits) mantissa bits, max finite \(show(f.maxFinite)) (0x\(hexDigits(f.maxFiniteCode, 2)))")
+            print("# \(f.name): bias \(f.bias), \(f.exponentBits) exponent bits, \(f.mantissaBits) mantissa bits, max finite \(show(f.maxFinite)) (\(hex(f.maxFiniteCode, width: 2)))")
             print("code\tbits\tclass\tvalue")
             for code in f.allCodes {
                 let v = f.decode(code)
@@ -19,7 +20,7 @@ struct TableCommand: ParsableCommand {
                 let fields = f.isSigned
                     ? "\(padded.prefix(1)).\(padded.dropFirst().prefix(f.exponentBits)).\(padded.suffix(f.mantissaBits))"
                     : padded
-                print("0x\(hexDigits(code, 2))\t\(fields)\t\(classify(f, code))\t\(show(v))")
+                print("\(hex(code, width: 2))\t\(fields)\t\(classify(f, code))\t\(show(v))")
             }
         }
     }

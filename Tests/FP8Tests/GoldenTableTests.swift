@@ -1,5 +1,5 @@
 import FP8
-import Fixtures
+import HDF5
 import Foundation
 import Golden
 import Testing

@@ -1,5 +1,6 @@
 import FP8
 @testable import GroupedGEMM
+import Groups
 import Testing
 
 func randomCodes(_ n: Int, _ format: FP8Format, rng: inout SplitMix64) -> [UInt8] {
@@ -74,7 +75,7 @@ func naive(_ x: (Int) -> Double, _ y: (Int) -> Double, k: Int, rx: Float, ry: Fl
             }
             var bad = 0
             for gi in 0..<g {
-                let rows = GroupedGEMM.rows(offsets, gi)
+                let rows = GroupOffsets(offsets).rows(of: gi)
                 for r in rows {
                     for j in 0..<n {
                         let e = naive({ v(a[r * k + $0]) }, { v(b[gi * k * n + $0 * n + j]) }, k: k, rx: 1 / sa[r], ry: 1 / sb[gi * n + j])

@@ -1,4 +1,5 @@
 import FP8
+import Groups
 import Recipes
 import Testing
 
@@ -47,5 +48,17 @@ import Testing
         #expect(GroupOffsets([3, 2]).problem(rows: 5) != nil)
         #expect(GroupOffsets([-1]).problem(rows: 5) != nil)
         #expect(GroupOffsets([6]).problem(rows: 5) != nil)
+    }
+
+    /// `group(ofRow:)` (binary search) against the naive row-by-row assignment of `groupOfRow`,
+    /// over leading, middle and trailing empty groups and rows past the last offset.
+    @Test func groupOfOneRowAgreesWithEveryRow() {
+        for ends in [[0, 2, 2, 5], [3, 3, 3], [0, 0, 4], [1, 4, 4, 4], [], [2, 7, 9, 9]] {
+            let o = GroupOffsets(ends)
+            let all = o.groupOfRow(rows: 12)
+            for r in -1..<12 {
+                #expect(o.group(ofRow: r) == (r < 0 || all[r] < 0 ? nil : all[r]), "\(ends) row \(r)")
+            }
+        }
     }
 }

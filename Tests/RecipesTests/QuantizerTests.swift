@@ -1,4 +1,5 @@
 import FP8
+import Groups
 import Recipes
 import Testing
 

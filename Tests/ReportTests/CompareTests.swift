@@ -1,9 +1,12 @@
 import FP8
 import Foundation
+import Generate
 import GroupedGEMM
+import Groups
 import Metrics
 import Recipes
 import Report
+import Schema
 import Testing
 import Verify
 
@@ -69,7 +72,7 @@ import Verify
             let a = inputs.a!.bits, b = inputs.b!.bits, go = inputs.gradOut!.bits
             var pairs: [(Double, Double)] = []
             for g in 0..<c.g {
-                let rows = GroupedGEMM.rows(offsets, g)
+                let rows = GroupOffsets(offsets).rows(of: g)
                 switch kind {
                 case .out:
                     for i in rows { for j in 0..<c.n {
@@ -103,9 +106,9 @@ import Verify
         var comparer = Comparer(recipes: [NamedRecipe(label: "t", recipe: .tensorwise)])
         comparer.sampleRows = 3
         let sampled = try comparer.compare(inputs, file: "mem")
-        let groupsWithRows = (0..<c.g).filter { !GroupedGEMM.rows(inputs.offsets!, $0).isEmpty }
+        let groupsWithRows = (0..<c.g).filter { !GroupOffsets(inputs.offsets!).rows(of: $0).isEmpty }
         let out = try #require(sampled.recipes[0].tensor("out"))
-        let expectedRows = groupsWithRows.map { min(3, GroupedGEMM.rows(inputs.offsets!, $0).count) }.reduce(0, +)
+        let expectedRows = groupsWithRows.map { min(3, GroupOffsets(inputs.offsets!).rows(of: $0).count) }.reduce(0, +)
         #expect(out.total.elements == expectedRows * c.n)
         #expect(sampled.recipes[0].tensor("grad_b")!.total.elements == groupsWithRows.count * 3 * c.n)
         #expect(sampled.sampling != nil)

@@ -12,7 +12,7 @@ import Verify
 
     @Test func plantedDefectsAreNamedInEveryFormat() throws {
         let path = Self.fixture("fixtures/verify-cases/peer-mismatches.h5")
-        let r = ReportBuilder().build(path)
+        let r = try ReportBuilder().build(path)
         #expect(r.verdict == "mismatch")
         let causes = (r.verify?.producers ?? [:]).values.flatMap { $0.datasets.values.compactMap { $0.firstMismatch?.cause } }
         #expect(!causes.isEmpty)
@@ -26,13 +26,11 @@ import Verify
     }
 
     @Test func htmlIsSelfContained() throws {
-        let r = ReportBuilder().build(Self.fixture("fixtures/reference/small-balanced.h5"))
+        let r = try ReportBuilder().build(Self.fixture("fixtures/reference/small-balanced.h5"))
         #expect(r.verdict == "agree")
         let c = try #require(r.comparison)
         #expect(c.recipes.map(\.label) == ["rowwise", "tensorwise"])
         #expect(Set(c.tensorNames) == ["a", "b", "grad_out", "out", "grad_a", "grad_b"])
-        // The reference producers' own GEMM outputs are the exact reference: all within 0.5 ulp.
-        for (_, hs) in r.producerUlp { for (_, u) in hs { #expect(u.fractionWithin(0.5) == 1) } }
         let html = HTMLReport.render([r], generated: "test")
         #expect(!html.lowercased().contains("<script"))
         #expect(!html.contains("src="))
@@ -42,10 +40,19 @@ import Verify
         #expect(html.contains("<svg"))
     }
 
+    /// Plumbing, not evidence: the reference producers' GEMM outputs judged against the exact
+    /// reference they were written by, so every histogram must sit within half an ulp; this checks
+    /// that verify's histograms reach the report, not that any kernel is right.
+    @Test func plumbingReferenceGEMMHistogramsReachTheReport() throws {
+        let r = try ReportBuilder().build(Self.fixture("fixtures/reference/small-balanced.h5"))
+        #expect(!r.producerUlp.isEmpty)
+        for (_, hs) in r.producerUlp { for (_, u) in hs { #expect(u.fractionWithin(0.5) == 1) } }
+    }
+
     @Test func summaryIsDeterministicJSON() throws {
         let paths = [Self.fixture("fixtures/reference/small-balanced.h5")]
-        let one = try ReportSummary.json(paths.map { ReportBuilder().build($0) })
-        let two = try ReportSummary.json(paths.map { ReportBuilder().build($0) })
+        let one = try ReportSummary.json(paths.map { try ReportBuilder().build($0) })
+        let two = try ReportSummary.json(paths.map { try ReportBuilder().build($0) })
         #expect(one == two)
         let object = try JSONSerialization.jsonObject(with: one) as? [String: Any]
         #expect((object?["fixtures"] as? [Any])?.count == 1)
@@ -55,7 +62,7 @@ import Verify
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fp8moe-report-\(UUID().uuidString).h5").path
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let r = ReportBuilder().build(path)
+        let r = try ReportBuilder().build(path)
         #expect(r.verdict == "invalid" && r.invalid != nil)
         #expect(HTMLReport.render([r], generated: "test").contains("invalid"))
     }

@@ -1,7 +1,9 @@
 import FP8
-import Fixtures
+import Generate
+import HDF5
 import Foundation
 import Recipes
+import Schema
 import Testing
 import Verify
 

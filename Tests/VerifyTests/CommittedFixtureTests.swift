@@ -1,5 +1,7 @@
-import Fixtures
+import Generate
+import HDF5
 import Foundation
+import Schema
 import Testing
 import Verify
 
@@ -19,8 +21,10 @@ import Verify
         #expect(Self.fixtures.count >= 4)
     }
 
-    @Test("verify agrees on every committed fixture", arguments: Self.fixtures)
-    func verifies(name: String) throws {
+    /// Regression, not evidence: the reference's results as committed (an earlier build of this
+    /// emulator wrote them) judged by the reference as it is now.
+    @Test("regression: the reference reproduces its own committed results", arguments: Self.fixtures)
+    func regressionReferenceReproducesItsCommittedResults(name: String) throws {
         let report = try Verifier.verify(path: Self.directory.appendingPathComponent(name).path)
         #expect(report.agrees, "\(VerifySummary.text(report))")
         for (_, p) in report.producers {

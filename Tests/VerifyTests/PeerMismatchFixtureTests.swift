@@ -22,7 +22,8 @@ import Verify
         #expect(report.producers["peer-gpu"]?.attributes["git_sha"] == "0000000")
     }
 
-    @Test func referenceProducersStillAgree() throws {
+    /// Regression, not evidence: the reference's own producers in the file judged by the reference.
+    @Test func regressionReferenceProducersStillAgree() throws {
         let report = try Verifier.verify(path: Self.path, producers: ["reference-rowwise", "reference-tensorwise"])
         #expect(report.agrees)
     }

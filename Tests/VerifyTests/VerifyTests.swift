@@ -1,8 +1,11 @@
 import FP8
-import Fixtures
+import Generate
+import Groups
+import HDF5
 import Foundation
 import GroupedGEMM
 import Recipes
+import Schema
 import Testing
 import Verify
 
@@ -41,8 +44,8 @@ import Verify
 
         // The first row of a group quantized with the previous group's scales.
         let offsets = inputs.offsets!
-        let g = try #require((1..<offsets.count).first { !GroupedGEMM.rows(offsets, $0).isEmpty && !GroupedGEMM.rows(offsets, $0 - 1).isEmpty })
-        let row = GroupedGEMM.rows(offsets, g).lowerBound
+        let g = try #require((1..<offsets.count).first { !GroupOffsets(offsets).rows(of: $0).isEmpty && !GroupOffsets(offsets).rows(of: $0 - 1).isEmpty })
+        let row = GroupOffsets(offsets).rows(of: g).lowerBound
         let wg = try reference(path, "rowwise", "a_wgrad_fp8", as: UInt8.self)
         let wgScales = try reference(path, "rowwise", "a_wgrad_scale", as: Float.self)
         var straddle = wg.values
@@ -100,7 +103,7 @@ import Verify
         ReferenceGEMM.run(.out, x, y, offsets: offsets, mode: .exact) { block in
             for i in 0..<block.rows {
                 for j in 0..<block.columns {
-                    let index = (GroupedGEMM.rows(offsets, block.group).lowerBound + i) * block.columns + j
+                    let index = (GroupOffsets(offsets).rows(of: block.group).lowerBound + i) * block.columns + j
                     let e = block.value[i * block.columns + j]
                     let r = BinaryFormat.bf16.decode(UInt32(block.bits[i * block.columns + j]))
                     guard e.isFinite, e != r, r != 0 else { continue }
@@ -201,6 +204,23 @@ import Verify
         try addProducer(p3, "typed", attributes: [:], bf16: ["a_fp8": ([0], [1])])
         #expect { try Verifier.verify(path: p3, producers: ["typed"]) } throws: { e in
             (e as! InvalidFixture).path == "/results/typed/a_fp8"
+        }
+    }
+
+    /// An attribute verify cannot read as text is an error naming the file, the object and the
+    /// attribute (it was once the text "<unreadable attribute>" in the report).
+    @Test("an unreadable attribute is an error, not a placeholder", arguments: [
+        ("shape", "np.array([1, 2], dtype=np.int32)", "should hold one value"),
+        ("pair", "np.array((1, 2.0), dtype=[('a', 'i4'), ('b', 'f8')])", "expected a string or a number"),
+    ])
+    func unreadableAttributeIsAnError(name: String, value: String, problem: String) throws {
+        let (path, _) = try makeFixture(GeneratorConfig(m: 8, k: 4, n: 4, g: 2, withGEMM: false), in: temporaryDirectory())
+        try runPython("import sys, h5py, numpy as np\nwith h5py.File(sys.argv[1], 'a') as f:\n"
+                      + "    f['/results/reference-rowwise'].attrs['\(name)'] = \(value)", [path])
+        #expect { try Verifier.verify(path: path) } throws: { e in
+            let e = e as! InvalidFixture
+            return e.file == path && e.path == "/results/reference-rowwise" && e.description.contains(name)
+                && e.description.contains(problem)
         }
     }
 }

@@ -1,3 +1,10 @@
+// Module Generate: `fp8moe generate`: fixture inputs made deterministically from a seed
+// (GeneratorConfig: shapes, value distributions, routing, injected special values;
+// SeededRandom). The reference results written beside them come from Schema's FixtureWriter.
+// A new distribution, routing or injection is a case of GeneratorConfig's enums, drawn here.
+
+import Groups
+import Schema
 import FP8
 import Recipes
 
@@ -39,9 +46,9 @@ public enum FixtureGenerator {
                     for j in 0..<c.k { a[r * c.k + j] = UInt16(1 + rng.below(0x7F)) | (rng.below(2) == 0 ? 0 : 0x8000) }
                 }
             case .zeroGroup:
-                let nonEmpty = (0..<c.g).filter { !rows(offsets, $0).isEmpty }
+                let nonEmpty = (0..<c.g).filter { !GroupOffsets(offsets).rows(of: $0).isEmpty }
                 if let grp = nonEmpty.dropFirst(nonEmpty.count / 2).first {
-                    for r in rows(offsets, grp) {
+                    for r in GroupOffsets(offsets).rows(of: grp) {
                         for j in 0..<c.k { a[r * c.k + j] = 0 }
                         if c.withGradOut { for j in 0..<c.n { go[r * c.n + j] = 0 } }
                     }
@@ -72,11 +79,6 @@ public enum FixtureGenerator {
         }
         ends[ends.count - 1] = total
         return ends
-    }
-
-    static func rows(_ offsets: [Int], _ g: Int) -> Range<Int> {
-        let start = g == 0 ? 0 : offsets[g - 1]
-        return start..<max(start, offsets[g])
     }
 
     static func tensor(rows: Int, columns: Int, base: Double, _ c: GeneratorConfig, stream: UInt64) -> [UInt16] {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The one error type of the Fixtures module.
+/// The one error type of the HDF5 module.
 ///
 /// Every error names the file, the HDF5 path inside it (`/` for the file as a whole) and what
 /// is wrong, so that a message alone is enough to find the problem:

@@ -1,3 +1,10 @@
+// Module HDF5: generic HDF5 files, knowing nothing of fixtures. Typed reads and writes of
+// datasets, groups and attributes (HDF5File and its extensions), element types (HDF5Element,
+// HDF5Datatype), compression, and FixtureError: every failure names the file, the HDF5 path and
+// the problem. Files are written under a temporary name and committed by rename. The fixture
+// schema on top of it is in Schema; a new element type goes here (HDF5Element), a new dataset
+// of the schema does not.
+
 internal import CHDF5
 import Foundation
 

@@ -1,4 +1,4 @@
-import Fixtures
+import HDF5
 
 /// A fixture that does not follow the schema (SPEC section 5): exit status 2, with a message
 /// naming the file, the HDF5 path and what is wrong.
@@ -24,4 +24,9 @@ public struct InvalidFixture: Error, Sendable, CustomStringConvertible {
 
     /// `"<file>: <path>: <problem>"`.
     public var description: String { descriptionOverride ?? "\(file): \(path): \(problem)" }
+
+    /// Runs an HDF5 call, turning its `FixtureError` into an `InvalidFixture` (wording kept).
+    public static func wrap<T>(_ body: () throws(FixtureError) -> T) throws(InvalidFixture) -> T {
+        do { return try body() } catch { throw InvalidFixture(error) }
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fixtures
+@testable import HDF5
 
 /// A fresh folder under the system temporary folder, removed after `body`.
 func withTemporaryFolder<R>(_ body: (String) throws -> R) throws -> R {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fixtures
+@testable import HDF5
 
 /// Creating, updating, committing and discarding: nothing at the final path changes until
 /// commit, and no temporary file is left behind.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fixtures
+@testable import HDF5
 
 /// Values that exercise the bit patterns of each element type: extremes, zero, and for floats
 /// signed zeros, infinities, NaN payloads and subnormals.

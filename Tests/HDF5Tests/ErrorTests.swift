@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fixtures
+@testable import HDF5
 
 /// Every error names the file and the HDF5 path, and none of them crashes.
 @Suite("Errors name the file and the path")

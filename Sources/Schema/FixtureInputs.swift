@@ -1,4 +1,5 @@
-import Fixtures
+import Groups
+import HDF5
 import Recipes
 
 /// The `/inputs` of a fixture (SPEC section 5); every input is optional.
@@ -31,6 +32,15 @@ public struct FixtureInputs: Sendable {
     public var rowCount: Int? { a?.shape[0] ?? gradOut?.shape[0] }
     public var groupCount: Int? { offsets?.count ?? b?.shape[0] }
 
+    /// Opens the fixture at `path` and reads its inputs (`read(_:)`).
+    ///
+    /// Errors: `InvalidFixture` naming the file, the path and the problem.
+    public static func read(path: String) throws(InvalidFixture) -> FixtureInputs {
+        let file = try InvalidFixture.wrap { () throws(FixtureError) in try HDF5File(reading: path) }
+        defer { file.close() }
+        return try read(file)
+    }
+
     /// Reads and validates the inputs: element types, `dtype` attributes, ranks, agreeing
     /// extents (M, K, N, G) and offsets (non-negative, non-decreasing, <= M).
     ///
@@ -38,8 +48,8 @@ public struct FixtureInputs: Sendable {
     public static func read(_ file: HDF5File) throws(InvalidFixture) -> FixtureInputs {
         var inputs = FixtureInputs()
         func bf16(_ path: String, rank: Int) throws(InvalidFixture) -> BF16Tensor? {
-            guard try wrap({ () throws(FixtureError) in try file.exists(path) }) else { return nil }
-            let dtype = try wrap { () throws(FixtureError) in
+            guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.exists(path) }) else { return nil }
+            let dtype = try InvalidFixture.wrap { () throws(FixtureError) in
                 try file.hasAttribute("dtype", at: path) ? try file.stringAttribute("dtype", at: path) : nil
             }
             guard dtype == FixtureSchema.bf16DType else {
@@ -47,7 +57,7 @@ public struct FixtureInputs: Sendable {
                     ? "missing attribute dtype = \"bfloat16\" (bf16 tensors are stored as uint16 bit patterns)"
                     : "dtype is \"\(dtype!)\", expected \"bfloat16\"")
             }
-            let array = try wrap { () throws(FixtureError) in
+            let array = try InvalidFixture.wrap { () throws(FixtureError) in
                 try file.readArray(path, as: UInt16.self, shape: [Int?](repeating: nil, count: rank))
             }
             return BF16Tensor(bits: array.values, shape: array.shape)
@@ -55,8 +65,8 @@ public struct FixtureInputs: Sendable {
         inputs.a = try bf16(FixtureSchema.a, rank: 2)
         inputs.b = try bf16(FixtureSchema.b, rank: 3)
         inputs.gradOut = try bf16(FixtureSchema.gradOut, rank: 2)
-        if try wrap({ () throws(FixtureError) in try file.exists(FixtureSchema.offsets) }) {
-            let o = try wrap { () throws(FixtureError) in
+        if try InvalidFixture.wrap({ () throws(FixtureError) in try file.exists(FixtureSchema.offsets) }) {
+            let o = try InvalidFixture.wrap { () throws(FixtureError) in
                 try file.readArray(FixtureSchema.offsets, as: Int32.self, shape: [nil])
             }
             inputs.offsets = o.values.map(Int.init)
@@ -88,9 +98,4 @@ public struct FixtureInputs: Sendable {
             }
         }
     }
-}
-
-/// Runs a Fixtures call, turning its error into an `InvalidFixture`.
-func wrap<T>(_ body: () throws(FixtureError) -> T) throws(InvalidFixture) -> T {
-    do { return try body() } catch { throw InvalidFixture(error) }
 }
