@@ -25,6 +25,13 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
     public var zeroWithoutZeroCode: ZeroWithoutZeroCode
     /// Formats without a zero (e8m0fnu): how inputs below the second-smallest value round.
     public var underflowWithoutZeroCode: UnderflowWithoutZeroCode
+    /// fnuz formats: whether a NaN input is a NaN, or goes the way of an infinity (ROCm 6.3's
+    /// software cast returns its "signed infinity" for every non-finite fnuz input, so with
+    /// saturation a NaN becomes +-max).
+    public var nanInputInFNUZ: NaNInputInFNUZ
+    /// Inputs far below the smallest subnormal: the value they have, or what ROCm's software
+    /// cast gives once compiled for x86-64 (a 64-bit shift by 64 or more places).
+    public var farUnderflow: FarUnderflow
 
     public enum OutOfRange: String, Hashable, Sendable {
         /// Infinity where the format has one, else NaN (OCP non-saturating).
@@ -33,6 +40,10 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         case saturate
         /// NaN, even where the format has an infinity.
         case nan
+        /// The code with every exponent bit set and a zero significand, sign kept: infinity in
+        /// e5m2, but the finite values +-128 in e4m3fnuz (0x78) and +-32768 in e5m2fnuz (0x7C).
+        /// ROCm 6.2's software cast without saturation returns this "signed_inf" on overflow.
+        case exponentAllOnes
     }
     public enum OverflowTest: String, Hashable, Sendable { case afterRounding, beforeRounding }
     public enum NaNSign: String, Hashable, Sendable { case keep, clear }
@@ -63,10 +74,31 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         case smallestActsAsZero
     }
 
+    public enum NaNInputInFNUZ: String, Hashable, Sendable {
+        /// A NaN input is the NaN code 0x80 (every implementation but ROCm 6.3).
+        case nan
+        /// A NaN input is treated as an infinity of its sign: `infinity` decides (ROCm 6.3).
+        case likeInfinity
+    }
+
+    public enum FarUnderflow: String, Hashable, Sendable {
+        /// Rounded as its value says: far below the smallest subnormal it is +-0.
+        case exact
+        /// As ROCm's `cast_to_f8` does it on x86-64 (ROCm/rocm-systems#10591): the significand is
+        /// shifted right by `minNormalExponent - exponent(x)` places, a 64-bit shift that x86-64
+        /// takes modulo 64. Where that count is 64 or more, i.e. |x| < 2^(minNormalExponent - 63),
+        /// the code rounds the shifted significand exactly as it would for a count 64 smaller,
+        /// so the result is the conversion of `x * 2^64` (the tie test uses the same reduced
+        /// count; golden tables `rocm*.h5`). fp32 subnormals count from exponent -126, which is
+        /// where `x * 2^64` puts them too. Signed fp8 formats only; e8m0fnu is not affected.
+        case shiftCountModulo64
+    }
+
     public init(name: String, overflow: OutOfRange, overflowTest: OverflowTest, infinity: OutOfRange,
                 nanSign: NaNSign, nanSignificand: NaNSignificand,
                 negativeInUnsigned: NegativeInUnsigned, zeroWithoutZeroCode: ZeroWithoutZeroCode,
-                underflowWithoutZeroCode: UnderflowWithoutZeroCode) {
+                underflowWithoutZeroCode: UnderflowWithoutZeroCode,
+                nanInputInFNUZ: NaNInputInFNUZ = .nan, farUnderflow: FarUnderflow = .exact) {
         self.name = name
         self.overflow = overflow
         self.overflowTest = overflowTest
@@ -76,6 +108,8 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         self.negativeInUnsigned = negativeInUnsigned
         self.zeroWithoutZeroCode = zeroWithoutZeroCode
         self.underflowWithoutZeroCode = underflowWithoutZeroCode
+        self.nanInputInFNUZ = nanInputInFNUZ
+        self.farUnderflow = farUnderflow
     }
 
     public var description: String { name }

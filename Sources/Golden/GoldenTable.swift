@@ -42,6 +42,13 @@ public struct GoldenTable: Sendable, CustomStringConvertible {
             return (.nosat, rounding)
         case "triton", "cuda-satfinite", "cuda-host-satfinite": return (.satfinite, rounding)
         case "cuda-nosat", "cuda-host-nosat": return (.nosatPTX, rounding)
+        // ROCm's amd_hip_fp8.h host path, compiled for x86-64 (fixtures/golden/README.md).
+        case "rocm6.2-satfinite": return (.hipSWROCm62X86, rounding)
+        case "rocm6.2-nosat": return (.hipSWNoSatROCm62X86, rounding)
+        case "rocm6.3-satfinite": return (.hipSWROCm63X86, rounding)
+        case "rocm6.3-nosat": return (.hipSWNoSatROCm63X86, rounding)
+        case "rocm7-satfinite": return (.hipSWROCm7X86, rounding)
+        case "rocm7-nosat": return (.hipSWNoSatROCm7X86, rounding)
         default: return nil
         }
     }

@@ -108,7 +108,21 @@ def main():
            "`rocm6.2-*` (ROCm/clr tag rocm-6.2.0, fnuz only), `rocm6.3-*` (ROCm/clr "
            "release/rocm-rel-6.3.0.1), `rocm7-*` (ROCm/rocm-systems 10f71497); provenance in "
            "each file and in README.md. Classes: NaN, +-Inf, above max (|x| > max finite, before "
-           "rounding), far underflow (0 < abs(x) < 2^(minNormalExponent - 63)), in range (everything else).", ""]
+           "rounding), far underflow (0 < abs(x) < 2^(minNormalExponent - 63)), in range (everything else).", "",
+           "Summary (the tables below give every count):", "",
+           "- All three versions round in-range values identically (round to nearest even; no `in range` "
+           "row differs anywhere below). They differ only in NaN, +-Inf and overflow.",
+           "- 6.2 -> 6.3: overflow moves from after rounding to before rounding (6.2 nosat sends "
+           "values in (240, 248) to 0x7F and from 248 up to the finite 0x78|s = +-128 in e4m3fnuz, 0x7C|s = "
+           "+-32768 in e5m2fnuz; 6.3 gives 0x80); with saturation 6.3 turns every fnuz NaN and Inf into "
+           "+-max (0x7F|s) where 6.2 gives 0x80.",
+           "- 6.3 -> 7.x: only non-finite inputs under `__HIP_SATFINITE`: +-Inf give +-max in 6.3 but NaN "
+           "(e4m3fn 0x7F|s, fnuz 0x80) or Inf (e5m2) in 7.x; fnuz NaN gives 0x7F|s in 6.3, 0x80 in 7.x. "
+           "Without saturation 6.3 and 7.x are bit-identical.",
+           "- Against OCP (torch-cpu, nosat): ROCm judges overflow before rounding, so inputs just above max "
+           "(e.g. bf16 `43E1`, 450.0) give NaN/Inf where OCP rounds them to max; with saturation ROCm clamps "
+           "where OCP gives NaN/Inf; NaN keeps its sign (0x7F|s), unlike PTX satfinite (0x7F).",
+           "- Every version, on x86-64: far underflow gives non-zero codes (last table but one).", ""]
     out += section("ROCm versions against each other",
                    lambda sat: [(f"rocm6.2-{sat}", f"rocm6.3-{sat}"), (f"rocm6.3-{sat}", f"rocm7-{sat}")])
     out.append("")
