@@ -147,6 +147,25 @@ def main():
             ex = ", ".join(f"`{r[0]:0{width(src)}X}` -> {r[1]:02X}" for r in rows[:4])
             out.append(f"| {src} | {fmt} | {len(rows)} | {big:02X} | {ex} |")
     out.append("")
+    out += ["### e8m0 (ROCm 7.x `__hip_cvt_float_to_e8m0`, `__hip_cvt_bfloat16raw_to_e8m0`)", "",
+            "| src | ROCm table | other table | differing rows (input ROCm/other, up to 6) |", "|---|---|---|---|"]
+    pairs = []
+    for sat in SATS:
+        for m in ("rn", "rm"):
+            pairs.append((f"rocm7-{sat}", f"e8m0fnu.{m}", f"rocm7-{sat}", "e8m0fnu.rz"))
+        for m in ("rz", "rp"):
+            pairs.append((f"rocm7-{sat}", f"e8m0fnu.{m}", f"cuda-{sat}", f"e8m0fnu.{m}"))
+        pairs.append((f"rocm7-{sat}", "e8m0fnu.rn", "torch-cpu", "e8m0fnu"))
+    for src in ("f32", "bf16"):
+        for pa, ta, pb, tb in pairs:
+            fa, fb = load(pa), load(pb)
+            x = fa[f"inputs/{src}"][()]
+            a = fa[f"{src}/{ta}"][()]
+            b = fb[f"{src}/{tb}"][()]
+            idx = np.nonzero(a != b)[0]
+            ex = ", ".join(f"`{int(x[i]):0{width(src)}X}` {a[i]:02X}/{b[i]:02X}" for i in idx[:6])
+            out.append(f"| {src} | {pa} {ta} | {pb} {tb} | **{idx.size}** {ex} |")
+    out.append("")
     out += ["### The same source under other compilers", "",
             "From each file's `compiler_variants` attribute (the tables are clang++ -O2):", ""]
     for v in VERSIONS:

@@ -5,7 +5,8 @@
 
 The producer (fixtures/golden/README.md, "ROCm") compiles the host path of one version of
 ROCm's amd_hip_fp8.h on the CPU and writes RAW_DIR/manifest.tsv (sat, src, name, call),
-RAW_DIR/<sat>/<src>__<name>.bin (one byte per input of scripts/golden_inputs.py, in order) and
+RAW_DIR/<sat>/<src>__<name>.bin (one byte per input of scripts/golden_inputs.py, in order;
+<name> is an fp8 format, or e8m0fnu.rn/.rz/.rp/.rm for hipRoundNearest/Zero/PosInf/MinInf) and
 RAW_DIR/meta.json (version, header provenance, compiler, build command, producer file hashes).
 This script only reads those files; it builds and runs nothing.
 """
@@ -51,8 +52,6 @@ def pack(raw, out_dir):
             assert np.array_equal(g.inputs[k], inputs[k])
         have = set()
         for _, src, name, call in sel:
-            if name.startswith("e8m0"):
-                continue  # see the skip below
             arr = np.fromfile(os.path.join(raw, sat, f"{src}__{name}.bin"), dtype=np.uint8)
             g.add(src, name, arr, call, evaluated_on="host CPU (x86-64)")
             have.add((src, name))
@@ -60,8 +59,9 @@ def pack(raw, out_dir):
             for fmt in FP8:
                 if (src, fmt) not in have:
                     g.skip(src, fmt, f"ROCm {meta['version']}'s header has no {fmt} interpretation")
-            g.skip(src, "e8m0fnu", meta["e8m0_skip"] if src != "f16" or not meta["e8m0_in_header"]
-                   else "the header has no fp16 -> e8m0 conversion")
+            if not any(s == src and n.startswith("e8m0") for s, n in have):
+                g.skip(src, "e8m0fnu", "the header has no fp16 -> e8m0 conversion" if meta["e8m0_in_header"]
+                       else "this header version has no e8m0 conversion")
         for n in meta.get("notes", []):
             g.note(n)
         sw = (f"{meta['compiler']}; flags {meta['flags']}; packed with {python_numpy_versions()}")
