@@ -50,10 +50,28 @@ extension ConversionPolicy {
     public static let hipSWNoSatROCm62X86 = hipSWNoSatROCm62.shippedOnX86()
     public static let hipSWROCm63X86 = hipSWROCm63.shippedOnX86()
     public static let hipSWNoSatROCm63X86 = hipSWNoSatROCm63.shippedOnX86()
-    /// ROCm 7.x (ROCm/rocm-systems) as compiled for x86-64: `hip-sw` with the shift quirk.
-    public static let hipSWROCm7X86 = hipSW.shippedOnX86(name: "hip-sw-rocm7-x86")
-    /// ROCm 7.x as compiled for x86-64: `hip-sw-nosat` with the shift quirk.
-    public static let hipSWNoSatROCm7X86 = hipSWNoSat.shippedOnX86(name: "hip-sw-nosat-rocm7-x86")
+    /// ROCm 7.x (ROCm/rocm-systems) as compiled for x86-64: `hip-sw` with the shift quirk, and
+    /// for e8m0fnu what the 7.x header's `__hip_cvt_float_to_e8m0` / `__hip_cvt_bfloat16raw_to_e8m0`
+    /// do (the fp8 cast `hip-sw` names has no e8m0 path, so `hip-sw` keeps its own e8m0 fields):
+    /// +-Inf saturate to 0xFE, upward rounding moves 2^-127 to 0x01. Its rounding modes:
+    /// `hipRoundZero`, `hipRoundNearest` and `hipRoundMinInf` all truncate (`.towardZero`, the
+    /// sign being ignored); `hipRoundPosInf` is `.upward` on the magnitude.
+    public static let hipSWROCm7X86: ConversionPolicy = {
+        var p = hipSW.shippedOnX86(name: "hip-sw-rocm7-x86")
+        p.infinityInUnsigned = .saturate
+        p.overflowTestInUnsigned = .afterRounding
+        p.underflowWithoutZeroCode = .significandFieldRoundsUp
+        return p
+    }()
+    /// ROCm 7.x as compiled for x86-64 with `__HIP_NOSAT`: `hip-sw-nosat` with the shift quirk;
+    /// e8m0fnu as `hip-sw-rocm7-x86`, but judged after rounding (truncation keeps 0xFE) and +-Inf
+    /// and an upward rounding past 2^127 give 0xFF.
+    public static let hipSWNoSatROCm7X86: ConversionPolicy = {
+        var p = hipSWNoSat.shippedOnX86(name: "hip-sw-nosat-rocm7-x86")
+        p.underflowWithoutZeroCode = .significandFieldRoundsUp
+        p.overflowTestInUnsigned = .afterRounding
+        return p
+    }()
 
     /// The ROCm-version policies, in version order (intended, then as shipped on x86-64).
     public static let rocmVersions: [ConversionPolicy] = [

@@ -32,6 +32,14 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
     /// Inputs far below the smallest subnormal: the value they have, or what ROCm's software
     /// cast gives once compiled for x86-64 (a 64-bit shift by 64 or more places).
     public var farUnderflow: FarUnderflow
+    /// Unsigned formats (e8m0fnu): what +-infinity becomes, where that differs from `infinity`
+    /// (ROCm 7.x's `__hip_cvt_float_to_e8m0` with `__HIP_SATFINITE` gives 0xFE, while its fp8
+    /// casts under the same flag give NaN or Inf). `nil`: as `infinity`.
+    public var infinityInUnsigned: OutOfRange?
+    /// Unsigned formats (e8m0fnu): when "too large" is judged, where that differs from
+    /// `overflowTest` (ROCm 7.x's e8m0 conversion truncates 2^127 * 1.5 to 0xFE with
+    /// `__HIP_NOSAT`, while its fp8 casts compare before rounding). `nil`: as `overflowTest`.
+    public var overflowTestInUnsigned: OverflowTest?
 
     public enum OutOfRange: String, Hashable, Sendable {
         /// Infinity where the format has one, else NaN (OCP non-saturating).
@@ -46,6 +54,11 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         case exponentAllOnes
     }
     public enum OverflowTest: String, Hashable, Sendable { case afterRounding, beforeRounding }
+
+    /// The overflow test for `format`: `overflowTestInUnsigned` for unsigned formats where set.
+    public func overflowTest(for format: FP8Format) -> OverflowTest {
+        format.isSigned ? overflowTest : overflowTestInUnsigned ?? overflowTest
+    }
     public enum NaNSign: String, Hashable, Sendable { case keep, clear }
     public enum NaNSignificand: String, Hashable, Sendable {
         /// All significand bits set: e5m2 0x7F (PyTorch, PTX).
@@ -72,6 +85,11 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         /// and 2^-126 (0x01), so inputs in (2^-127, 1.5 * 2^-127) give 0x01 although 0x00 is
         /// nearer. ml_dtypes 0.6 and PyTorch 2.11 both do this (golden tables, fp32 0x00400001).
         case smallestActsAsZero
+        /// As `nearest`, except that upward rounding moves every value whose fp32 significand
+        /// field is non-zero, as ROCm 7.x's `__hip_cvt_float_to_e8m0(x, .., hipRoundPosInf)` does:
+        /// 2^-127 (fp32 subnormal 0x00400000), exactly code 0x00, becomes 0x01. Below 2^-127 it
+        /// gives 0x00 (the header does not round those up).
+        case significandFieldRoundsUp
     }
 
     public enum NaNInputInFNUZ: String, Hashable, Sendable {
@@ -98,7 +116,8 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
                 nanSign: NaNSign, nanSignificand: NaNSignificand,
                 negativeInUnsigned: NegativeInUnsigned, zeroWithoutZeroCode: ZeroWithoutZeroCode,
                 underflowWithoutZeroCode: UnderflowWithoutZeroCode,
-                nanInputInFNUZ: NaNInputInFNUZ = .nan, farUnderflow: FarUnderflow = .exact) {
+                nanInputInFNUZ: NaNInputInFNUZ = .nan, farUnderflow: FarUnderflow = .exact,
+                infinityInUnsigned: OutOfRange? = nil, overflowTestInUnsigned: OverflowTest? = nil) {
         self.name = name
         self.overflow = overflow
         self.overflowTest = overflowTest
@@ -110,6 +129,8 @@ public struct ConversionPolicy: Hashable, Sendable, CustomStringConvertible {
         self.underflowWithoutZeroCode = underflowWithoutZeroCode
         self.nanInputInFNUZ = nanInputInFNUZ
         self.farUnderflow = farUnderflow
+        self.infinityInUnsigned = infinityInUnsigned
+        self.overflowTestInUnsigned = overflowTestInUnsigned
     }
 
     public var description: String { name }

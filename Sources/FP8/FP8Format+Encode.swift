@@ -30,13 +30,16 @@ extension FP8Format {
 
         // 3. Infinities.
         var a = x.magnitude
-        if a.isInfinite { return outOfRangeCode(policy.infinity, negative: negative, policy: policy) }
+        if a.isInfinite {
+            let rule = isSigned ? policy.infinity : policy.infinityInUnsigned ?? policy.infinity
+            return outOfRangeCode(rule, negative: negative, policy: policy)
+        }
 
         // 4. Zero.
         if a == 0 { return zeroCode(negative: negative, policy: policy) }
 
         // 5. Overflow judged on the input (ROCm software cast).
-        if policy.overflowTest == .beforeRounding && a > maxFinite {
+        if policy.overflowTest(for: self) == .beforeRounding && a > maxFinite {
             return outOfRangeCode(policy.overflow, negative: negative, policy: policy)
         }
 
@@ -47,21 +50,27 @@ extension FP8Format {
             a *= 0x1p64
         }
 
-        // 7. Round the magnitude to the format's precision, with no upper exponent limit.
+        // 7. ROCm's e8m0 rounds 2^-127 up (its fp32 significand field is not zero).
+        if !hasSubnormals && policy.underflowWithoutZeroCode == .significandFieldRoundsUp && rounding == .upward
+            && a == Double(sign: .plus, exponent: minNormalExponent, significand: 1) {
+            a = Double(sign: .plus, exponent: minNormalExponent + 1, significand: 1)
+        }
+
+        // 8. Round the magnitude to the format's precision, with no upper exponent limit.
         let r = roundMagnitude(a, negative: negative, rounding: rounding,
                                smallestActsAsZero: policy.underflowWithoutZeroCode == .smallestActsAsZero)
 
-        // 8. Overflow judged on the rounded value (OCP, PyTorch, ml_dtypes, PTX). As in IEEE 754
+        // 9. Overflow judged on the rounded value (OCP, PyTorch, ml_dtypes, PTX). As in IEEE 754
         //    (7.4), a rounding that never increases the magnitude delivers the max finite value.
         if r > maxFinite {
             let truncates = rounding == .towardZero || (rounding == .upward && negative)
             return outOfRangeCode(truncates ? .saturate : policy.overflow, negative: negative, policy: policy)
         }
 
-        // 9. Underflow to zero.
+        // 10. Underflow to zero.
         if r == 0 { return zeroCode(negative: negative, policy: policy) }
 
-        // 10. Pack the representable magnitude and the sign.
+        // 11. Pack the representable magnitude and the sign.
         return pack(r, negative: negative)
     }
 

@@ -122,7 +122,10 @@ def main():
            "- Against OCP (torch-cpu, nosat): ROCm judges overflow before rounding, so inputs just above max "
            "(e.g. bf16 `43E1`, 450.0) give NaN/Inf where OCP rounds them to max; with saturation ROCm clamps "
            "where OCP gives NaN/Inf; NaN keeps its sign (0x7F|s), unlike PTX satfinite (0x7F).",
-           "- Every version, on x86-64: far underflow gives non-zero codes (last table but one).", ""]
+           "- Every version, on x86-64: far underflow gives non-zero codes (table \"Far underflow\").",
+           "- e8m0 (7.x only): `hipRoundNearest` and `hipRoundMinInf` give exactly `hipRoundZero`'s "
+           "tables, which equal CUDA's `cudaRoundZero` tables; `hipRoundPosInf` equals CUDA's "
+           "`cudaRoundPosInf` except at +-2^-127 (0x01 instead of 0x00).", ""]
     out += section("ROCm versions against each other",
                    lambda sat: [(f"rocm6.2-{sat}", f"rocm6.3-{sat}"), (f"rocm6.3-{sat}", f"rocm7-{sat}")])
     out.append("")
