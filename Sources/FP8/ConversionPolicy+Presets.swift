@@ -41,14 +41,17 @@ extension ConversionPolicy {
     /// `rocblas_hip_f8_impl.h`) with `clip = true`, the `__HIP_SATFINITE` default of HIP's fp8
     /// types: the input is compared with the max finite value BEFORE rounding (anything above it
     /// becomes +-max); Inf stays Inf in e5m2 and is NaN in e4m3/fnuz; NaN keeps its sign (0x7F|s).
-    /// Reproduced from the header's source: no ROCm with fp8 support runs here (see README).
+    /// This is the ROCm 7.x header (ROCm/rocm-systems) as its source reads; compiled for x86-64 the
+    /// same header converts far-underflowing inputs differently (`hip-sw-rocm7-x86`, pinned by
+    /// `fixtures/golden/rocm7-satfinite.h5`; see `ConversionPolicy+ROCm.swift` for other versions).
     public static let hipSW = ConversionPolicy(
         name: "hip-sw", overflow: .saturate, overflowTest: .beforeRounding, infinity: .infinityOrNaN,
         nanSign: .keep, nanSignificand: .allOnes, negativeInUnsigned: .magnitude,
         zeroWithoutZeroCode: .smallest, underflowWithoutZeroCode: .nearest)
 
     /// ROCm's software `cast_to_f8` with `clip = false` (`__HIP_NOSAT`): an input above the max
-    /// finite value, even by less than half an ulp, becomes NaN (e4m3, fnuz) or Inf (e5m2).
+    /// finite value, even by less than half an ulp, becomes NaN (e4m3, fnuz) or Inf (e5m2). ROCm 7.x
+    /// as its source reads; as compiled for x86-64: `hip-sw-nosat-rocm7-x86`.
     public static let hipSWNoSat = ConversionPolicy(
         name: "hip-sw-nosat", overflow: .infinityOrNaN, overflowTest: .beforeRounding,
         infinity: .infinityOrNaN, nanSign: .keep, nanSignificand: .allOnes,
@@ -56,6 +59,7 @@ extension ConversionPolicy {
 
     /// The policies of SPEC section 2, then the extensions.
     public static let all: [ConversionPolicy] = [.nosat, .nosatMLDtypes, .satfinite, .hipSW, .nosatPTX, .hipSWNoSat]
+        + rocmVersions
 
     /// Looks a policy up by name.
     public init?(named name: String) {

@@ -10,7 +10,10 @@
 /// threshold lies strictly between `h` and the next bf16 value. The result therefore depends
 /// only on `h` and on whether `l` is zero, and a 2 x 65536 table holds every answer:
 /// `table[2h]` for `l == 0`, `table[2h + 1]` for `l != 0` (built from `h` with `l = 0x8000`).
-/// The same holds for NaN inputs, whose result depends on the sign alone.
+/// The same holds for NaN inputs, whose result depends on the sign alone, and for ROCm's x86-64
+/// far-underflow behaviour (`ConversionPolicy.FarUnderflow`): its cut-off is a power of two and
+/// it rounds `x * 2^64`, whose thresholds scaled back by 2^-64 still have at most 5 significant
+/// bits, so they are bf16 values too.
 public struct FP8Converter: Sendable {
     public let format: FP8Format
     public let policy: ConversionPolicy

@@ -13,8 +13,13 @@ extension FP8Format {
     /// where the format has -0 (0x80), else is 0x00.
     public func encode(_ x: Double, policy: ConversionPolicy,
                        rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
-        // 1. NaN.
-        if x.isNaN { return nanCode(negative: x.sign == .minus, policy: policy) }
+        // 1. NaN (ROCm 6.3 sends a fnuz NaN the way of an infinity).
+        if x.isNaN {
+            if nanEncoding == .negativeZeroCode && policy.nanInputInFNUZ == .likeInfinity {
+                return outOfRangeCode(policy.infinity, negative: x.sign == .minus, policy: policy)
+            }
+            return nanCode(negative: x.sign == .minus, policy: policy)
+        }
         var negative = x.sign == .minus
 
         // 2. Negative numbers in an unsigned format.
@@ -24,32 +29,48 @@ extension FP8Format {
         }
 
         // 3. Infinities.
-        let a = x.magnitude
-        if a.isInfinite { return outOfRangeCode(policy.infinity, negative: negative, policy: policy) }
+        var a = x.magnitude
+        if a.isInfinite {
+            let rule = isSigned ? policy.infinity : policy.infinityInUnsigned ?? policy.infinity
+            return outOfRangeCode(rule, negative: negative, policy: policy)
+        }
 
         // 4. Zero.
         if a == 0 { return zeroCode(negative: negative, policy: policy) }
 
         // 5. Overflow judged on the input (ROCm software cast).
-        if policy.overflowTest == .beforeRounding && a > maxFinite {
+        if policy.overflowTest(for: self) == .beforeRounding && a > maxFinite {
             return outOfRangeCode(policy.overflow, negative: negative, policy: policy)
         }
 
-        // 6. Round the magnitude to the format's precision, with no upper exponent limit.
+        // 6. Far underflow as ROCm's software cast computes it on x86-64: a shift count of 64 or
+        //    more is taken modulo 64, which converts x * 2^64 instead (see `FarUnderflow`).
+        if policy.farUnderflow == .shiftCountModulo64 && isSigned
+            && a < Double(sign: .plus, exponent: minNormalExponent - 63, significand: 1) {
+            a *= 0x1p64
+        }
+
+        // 7. ROCm's e8m0 rounds 2^-127 up (its fp32 significand field is not zero).
+        if !hasSubnormals && policy.underflowWithoutZeroCode == .significandFieldRoundsUp && rounding == .upward
+            && a == Double(sign: .plus, exponent: minNormalExponent, significand: 1) {
+            a = Double(sign: .plus, exponent: minNormalExponent + 1, significand: 1)
+        }
+
+        // 8. Round the magnitude to the format's precision, with no upper exponent limit.
         let r = roundMagnitude(a, negative: negative, rounding: rounding,
                                smallestActsAsZero: policy.underflowWithoutZeroCode == .smallestActsAsZero)
 
-        // 7. Overflow judged on the rounded value (OCP, PyTorch, ml_dtypes, PTX). As in IEEE 754
+        // 9. Overflow judged on the rounded value (OCP, PyTorch, ml_dtypes, PTX). As in IEEE 754
         //    (7.4), a rounding that never increases the magnitude delivers the max finite value.
         if r > maxFinite {
             let truncates = rounding == .towardZero || (rounding == .upward && negative)
             return outOfRangeCode(truncates ? .saturate : policy.overflow, negative: negative, policy: policy)
         }
 
-        // 8. Underflow to zero.
+        // 10. Underflow to zero.
         if r == 0 { return zeroCode(negative: negative, policy: policy) }
 
-        // 9. Pack the representable magnitude and the sign.
+        // 11. Pack the representable magnitude and the sign.
         return pack(r, negative: negative)
     }
 
@@ -129,6 +150,7 @@ extension FP8Format {
             if let inf = infinityCode { return sign | inf }
             return nanCode(negative: negative, significand: policy.nanSignificand)
         case .nan: return nanCode(negative: negative, significand: policy.nanSignificand)
+        case .exponentAllOnes: return sign | UInt8(truncatingIfNeeded: exponentFieldMax << mantissaBits)
         }
     }
 

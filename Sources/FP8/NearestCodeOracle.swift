@@ -48,18 +48,38 @@ public struct NearestCodeOracle: Sendable {
     /// Converts `x` under `policy` and `rounding`.
     public func convert(_ x: Double, policy: ConversionPolicy,
                         rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
-        if x.isNaN { return format.nanCode(negative: x.sign == .minus, policy: policy) }
+        if x.isNaN {
+            // ROCm 6.3: a NaN in a fnuz format is handled as an infinity of its sign.
+            if format.nanEncoding == .negativeZeroCode && policy.nanInputInFNUZ == .likeInfinity {
+                return format.outOfRangeCode(policy.infinity, negative: x.sign == .minus, policy: policy)
+            }
+            return format.nanCode(negative: x.sign == .minus, policy: policy)
+        }
         var negative = x.sign == .minus
         if !format.isSigned && negative {
             if x != 0 && policy.negativeInUnsigned == .nan { return format.nanCode(negative: true, policy: policy) }
             negative = false
         }
-        let a = x.magnitude
-        if a.isInfinite { return format.outOfRangeCode(policy.infinity, negative: negative, policy: policy) }
+        var a = x.magnitude
+        if a.isInfinite {
+            let rule = format.isSigned ? policy.infinity : policy.infinityInUnsigned ?? policy.infinity
+            return format.outOfRangeCode(rule, negative: negative, policy: policy)
+        }
         if a == 0 { return format.zeroCode(negative: negative, policy: policy) }
+        // ROCm's e8m0 rounding up: the smallest value 2^-127 counts as inexact and moves up.
+        if !format.hasSubnormals && policy.underflowWithoutZeroCode == .significandFieldRoundsUp
+            && rounding == .upward && a == ladder[0].value {
+            return ladder[1].code
+        }
         let sign: UInt8 = negative ? format.signBit : 0
+        // ROCm's shift count taken modulo 64 on x86-64: below 2^-63 times the smallest normal
+        // value, the conversion is that of the input times 2^64.
+        if policy.farUnderflow == .shiftCountModulo64 && format.isSigned {
+            let smallestNormal = format.decode(UInt8(1 << format.mantissaBits))
+            if a < smallestNormal * 0x1p-63 { a *= 0x1p64 }
+        }
         let top = ladder[ladder.count - 1].value
-        if policy.overflowTest == .beforeRounding && a > top {
+        if policy.overflowTest(for: format) == .beforeRounding && a > top {
             return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
         }
         // A zero-less format whose policy rounds as if its smallest code were zero.

@@ -32,8 +32,10 @@ public struct GoldenTable: Sendable, CustomStringConvertible {
     /// NaN's sign), the rule says so. `nil`: no policy is known to reproduce the table.
     public static func pinnedPolicy(producer: String, source: BinaryFormat, table: String)
         -> (ConversionPolicy, RoundingRule)? {
-        let rounding: RoundingRule = table.hasSuffix(".rz") ? .towardZero
+        var rounding: RoundingRule = table.hasSuffix(".rz") ? .towardZero
             : table.hasSuffix(".rp") ? .upward : .toNearestOrEven
+        // ROCm 7.x's e8m0 conversions truncate under hipRoundNearest and hipRoundMinInf too.
+        if producer.hasPrefix("rocm") && (table.hasSuffix(".rn") || table.hasSuffix(".rm")) { rounding = .towardZero }
         switch producer {
         case "mldtypes": return (.nosatMLDtypes, rounding)
         case "torch-cpu": return (.nosat, rounding)
@@ -42,6 +44,13 @@ public struct GoldenTable: Sendable, CustomStringConvertible {
             return (.nosat, rounding)
         case "triton", "cuda-satfinite", "cuda-host-satfinite": return (.satfinite, rounding)
         case "cuda-nosat", "cuda-host-nosat": return (.nosatPTX, rounding)
+        // ROCm's amd_hip_fp8.h host path, compiled for x86-64 (fixtures/golden/README.md).
+        case "rocm6.2-satfinite": return (.hipSWROCm62X86, rounding)
+        case "rocm6.2-nosat": return (.hipSWNoSatROCm62X86, rounding)
+        case "rocm6.3-satfinite": return (.hipSWROCm63X86, rounding)
+        case "rocm6.3-nosat": return (.hipSWNoSatROCm63X86, rounding)
+        case "rocm7-satfinite": return (.hipSWROCm7X86, rounding)
+        case "rocm7-nosat": return (.hipSWNoSatROCm7X86, rounding)
         default: return nil
         }
     }
