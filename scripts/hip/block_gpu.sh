@@ -69,7 +69,7 @@ for f in fixtures/reference/single-expert-e5m2.h5 fixtures/hip/block/block-speci
 done
 
 stage "torchao peers: bytes and benchmark"
-timeout 330 python3 scripts/hip/block_peers.py --ao .peers-ao --lib $bin/libfp8q.so --report "$OUT/block-peers.md" \
+timeout 330 python3 scripts/hip/block_peers.py --ao .peers-ao --lib $bin/libfp8q.so --report "$OUT/block-peers.md" ${BLOCK_PEERS_ARGS:-} \
     "$OUT"/hip-block-*.h5 > "$OUT/block-peers.log" 2>&1 || failed+=(peers)
 grep -v "^|" "$OUT/block-peers.log" | tail -n 60
 
