@@ -37,5 +37,6 @@ with h5py.File(sys.argv[1], 'r') as h: print('\n'.join(n for n in h['results'] i
     echo $? > "$stem.rc"
 }
 export -f verify_one
-find "$work/results/committed" "$work/results/extended" -name '*.h5' | LC_ALL=C sort | xargs -P "${JOBS:-2}" -I{} bash -c 'verify_one {}'
+suites=(); for s in committed extended; do [[ -d "$work/results/$s" ]] && suites+=("$work/results/$s"); done
+find "${suites[@]}" -name '*.h5' | LC_ALL=C sort | xargs -P "${JOBS:-2}" -I{} bash -c 'verify_one {}'
 python3 scripts/mutation/judge.py "$work/results" "$work/verdicts" hip/mutants "$work/summary.json" "$work/summary.md"
