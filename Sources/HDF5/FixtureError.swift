@@ -9,6 +9,11 @@ import Foundation
 ///
 /// Postconditions: nothing in this module crashes on bad data; every problem with a file,
 /// however damaged, surfaces as a `FixtureError`.
+///
+/// The layers: this is the file-level error (the name predates the module's rename). The
+/// fixture schema's `InvalidFixture` (module Schema) wraps it with its wording kept, and adds
+/// the schema's own problems and Recipes' `AttributeError`s with the file and path; verify,
+/// compare and report see only `InvalidFixture`.
 public struct FixtureError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What is wrong.
     public enum Problem: Equatable, Sendable {

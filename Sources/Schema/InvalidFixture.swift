@@ -2,6 +2,10 @@ import HDF5
 
 /// A fixture that does not follow the schema (SPEC section 5): exit status 2, with a message
 /// naming the file, the HDF5 path and what is wrong.
+///
+/// The one error above the HDF5 module for "this file is not a valid fixture": HDF5's
+/// `FixtureError` (`init(_:)`, `wrap`), Recipes' `AttributeError` and `GroupingError` (their
+/// description as `problem`) and the schema's own checks all become one of these.
 public struct InvalidFixture: Error, Sendable, CustomStringConvertible {
     public let file: String
     public let path: String

@@ -85,8 +85,9 @@ enum FixtureValidation {
 
     static func producer(_ file: HDF5File, _ reference: ReferenceQuantization, _ group: String, name: String) throws(InvalidFixture) -> ProducerPlan {
         let groupAttributes = try attributes(file, group)
-        // The group's own attributes must parse even where no dataset uses them alone.
-        do { _ = try RecipeDeclaration(group: groupAttributes) } catch {
+        // Parsed once here: every dataset that declares nothing of its own uses it as it is.
+        let groupDeclaration: RecipeDeclaration
+        do { groupDeclaration = try RecipeDeclaration(group: groupAttributes) } catch {
             throw InvalidFixture(file: file.path, path: group, problem: error.description)
         }
         let members = try InvalidFixture.wrap { () throws(FixtureError) in try file.members(of: group) }
@@ -95,18 +96,23 @@ enum FixtureValidation {
             guard let d = ResultDataset(name: member) else { continue }  // unknown names are ignored
             let path = "\(group)/\(member)"
             guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) == .dataset else { continue }
-            datasets.append(try dataset(file, reference, d, path, groupAttributes))
+            datasets.append(try dataset(file, reference, d, path, groupAttributes, groupDeclaration))
         }
         return ProducerPlan(name: name, attributes: groupAttributes, datasets: datasets)
     }
 
     static func dataset(_ file: HDF5File, _ reference: ReferenceQuantization, _ d: ResultDataset, _ path: String,
-                        _ groupAttributes: [String: String]) throws(InvalidFixture) -> DatasetPlan {
+                        _ groupAttributes: [String: String], _ groupDeclaration: RecipeDeclaration) throws(InvalidFixture) -> DatasetPlan {
         func fail(_ problem: String) -> InvalidFixture { InvalidFixture(file: file.path, path: path, problem: problem) }
         let inputs = reference.inputs
         let own = try attributes(file, path)
+        // A dataset's own recipe attributes override its group's: the merged set is parsed once.
         let declaration: RecipeDeclaration
-        do { declaration = try RecipeDeclaration(group: groupAttributes, dataset: own) } catch { throw fail(error.description) }
+        if RecipeAttribute.allCases.contains(where: { own[$0.rawValue] != nil }) {
+            do { declaration = try RecipeDeclaration(group: groupAttributes, dataset: own) } catch { throw fail(error.description) }
+        } else {
+            declaration = groupDeclaration
+        }
         var recipe = declaration.recipe
         let dtype = own["dtype"] ?? groupAttributes["dtype"]
         let formatDeclared = own["fp8_format"] != nil || groupAttributes["fp8_format"] != nil
