@@ -377,14 +377,15 @@ def run_to_mx(f, x, mode):
         "to_mx (torchao/prototype/mx_formats/mx_tensor.py), eager, elem_dtype float8_e4m3fn, block_size 32, "
         "scaling_mode ScaleCalculationMode.%s" % mode.upper(),
         scale_mode=mode, amax_nan="propagate",
-        cast_policy="nosat",
+        cast_policy="satfinite" if TORCH_2_13 else "nosat",
         clamp_before_cast=int(clamp),
         cast_note=("torch.clamp(x * 2^-e, -448, 448) then .to(torch.float8_e4m3fn): torch < 2.13 keeps to_mx's eager "
                    "saturation workaround, so finite overflow saturates and +-Inf products are clamped; NaN passes the clamp "
                    "and is cast by torch (canonical NaN from the CUDA multiply -> 0x7F)") if clamp else
                   ("no clamp: x * 2^-e cast by .to(torch.float8_e4m3fn) directly (RCEIL's path never clamps; an overflow would "
                    "become NaN under torch's non-saturating cast)" if mode == "rceil" else
-                   "torch >= 2.13: to_mx skips its clamp, the cast saturates by itself"),
+                   "torch >= 2.13: to_mx skips its clamp; torch's eager cast saturates by itself (finite overflow and +-Inf -> +-448; "
+                   "unlike PTX satfinite it keeps a NaN's sign, but every NaN reaching to_mx's cast is x * (a NaN reciprocal))"),
         amax_note="torch.amax(|x|) over the block in bf16 (NaN propagates), then fp32; NaN or Inf amax gives code 255 and a NaN reciprocal, so the whole block is NaN"))
     for name, wname, t in operands(x):
         m, k = t.shape
