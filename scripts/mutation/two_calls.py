@@ -59,6 +59,10 @@ def main():
             dattrs = {k: (dict(src[k].attrs), src[k].shape) for k in src if isinstance(src[k], h5py.Dataset)}
         with h5py.File(fixture, "r") as f:
             inp = {k: f["inputs"][k][()] for k in f["inputs"]}
+        # TWO_CALLS_SET="scale_pow2=0 ...": override attributes of the copied recipe (host tests).
+        for kv in os.environ.get("TWO_CALLS_SET", "").split():
+            k, _, v = kv.partition("=")
+            gattrs[k] = int(v) if v.isdigit() else v
         rec = Recipe(0 if text(gattrs["fp8_format"]) == "e4m3fn" else 1,
                      1 if text(gattrs["amax_nan"]) == "nan_to_num" else 0,
                      0 if text(gattrs["scale_compute"]) == "fp64" else 1,
