@@ -16,8 +16,8 @@ edits of each seed, and byte mutations (bit flips, interesting bytes and integer
 truncation; 85% of them outside every dataset's raw data, where HDF5 keeps its metadata).
 
 Each mutant runs as `fp8moe verify MUTANT --json OUT` in a scratch folder, under a time limit
-(--timeout, default 10 s), an address-space limit (setrlimit RLIMIT_AS) and a resident-memory
-watch (--mem-mb; default 512 MiB + 16 x the seed's size), and is classified:
+(--timeout, default 10 s), an address-space limit (`ulimit -v`, 4 x the memory limit + 2 GiB)
+and a resident-memory watch (--mem-mb; default 512 MiB + 16 x the seed's size), and is classified:
 
     fine         exit 2 with exactly one non-empty line on stderr and nothing on stdout; or
                  exit 0/1 with a readable JSON, nothing on stderr, and (exit 0) as many datasets
@@ -25,7 +25,8 @@ watch (--mem-mb; default 512 MiB + 16 x the seed's size), and is classified:
     crash        killed by a signal (segfault in libhdf5, a Swift trap, abort)
     hang         still running at the time limit
     memory       resident memory past the limit, or killed at the address-space limit
-    silent-pass  exit 0 with fewer datasets compared than the intact seed
+    silent-pass  exit 0 with fewer datasets compared than the intact seed (unless h5py shows the
+                 missing ones' links renamed: verify ignores unknown names by design)
     outside      exit 0/1 on a mutant whose data lives in another file (external link, external
                  raw storage, virtual dataset), or the canary's bytes in the output
     not-refused  exit 0/1 on an external link / external storage / virtual dataset, or on a gzip
@@ -34,6 +35,7 @@ watch (--mem-mb; default 512 MiB + 16 x the seed's size), and is classified:
     message      exit 2 with an empty or multi-line error or one that hides the problem
                  ("<unreadable attribute>"), stderr on exit 0/1, or another exit code
 
+A new distinct finding is run a second time and marked flaky when the class changes.
 Writes a markdown summary (--report, default reports/fuzz-<date>.md: machine, command, counts
 per class, one line per distinct finding) and keeps one reproducer per distinct finding under
 --save (default /tmp/fp8moe-fuzz-<date>/findings). --minimise shrinks each kept byte mutant to
