@@ -4,7 +4,7 @@
 #   libopenblas-dev  the reference grouped GEMM (cblas_dgemm / cblas_sgemm)
 #   hipcc, libamdhip64-dev  the HIP kernels, compiled for AMD gfx90a / gfx940 (clang 15, ROCm 5.2)
 #   clang-22, lld-22, llvm-22  the HIP kernels for gfx942 / gfx950, which clang 15 does not know,
-#                    and llvm-objdump-22 for the disassembly check (scripts/hip_ci.sh)
+#                    and llvm-objdump-22 for the disassembly check (scripts/hip/ci.sh)
 #   h5py, numpy, ml_dtypes (pip)  h5py interop tests, the ml_dtypes benchmark peer
 set -euo pipefail
 packages=(libhdf5-dev libopenblas-dev hipcc libamdhip64-dev clang-22 lld-22 llvm-22)

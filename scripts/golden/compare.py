@@ -412,9 +412,10 @@ def main():
     ap.add_argument("files", nargs="*")
     ap.add_argument("--md", help="write the markdown report here instead of stdout")
     a = ap.parse_args()
-    # Conversion tables only: decode-*.h5 (schema fp8moe-golden-decode) have no /inputs.
+    # Conversion tables only: decode-*.h5 (schema fp8moe-golden-decode) have no /inputs, and the
+    # ROCm tables (rocm*.h5) have their own comparison, scripts/golden/rocm/compare.py.
     files = a.files or [p for p in sorted(glob.glob(os.path.join(REPO, "fixtures/golden/*.h5")))
-                        if not os.path.basename(p).startswith("decode-")]
+                        if not os.path.basename(p).startswith(("decode-", "rocm"))]
     files = sorted(files, key=lambda p: col_key(os.path.basename(p)[:-3]))
     sys.exit(compare(files, a.md))
 

@@ -5,7 +5,7 @@
 
 The producer (fixtures/golden/README.md, "ROCm") compiles the host path of one version of
 ROCm's amd_hip_fp8.h on the CPU and writes RAW_DIR/manifest.tsv (sat, src, name, call),
-RAW_DIR/<sat>/<src>__<name>.bin (one byte per input of scripts/golden_inputs.py, in order;
+RAW_DIR/<sat>/<src>__<name>.bin (one byte per input of scripts/golden/inputs.py, in order;
 <name> is an fp8 format, or e8m0fnu.rn/.rz/.rp/.rm for hipRoundNearest/Zero/PosInf/MinInf) and
 RAW_DIR/meta.json (version, header provenance, compiler, build command, producer file hashes).
 This script only reads those files; it builds and runs nothing.
@@ -15,14 +15,14 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np  # noqa: E402
 
-from golden_h5 import Golden, cpu_model, python_numpy_versions  # noqa: E402
-from golden_inputs import make_inputs  # noqa: E402
+from writer import Golden, cpu_model, python_numpy_versions  # noqa: E402
+from inputs import make_inputs  # noqa: E402
 
-SCRIPTS = ["scripts/golden/rocm/pack.py", "scripts/golden_inputs.py", "scripts/golden_h5.py"]
+SCRIPTS = ["scripts/golden/rocm/pack.py", "scripts/golden/inputs.py", "scripts/golden/writer.py"]
 SOURCES = ("f32", "bf16", "f16")
 FP8 = ("e4m3fn", "e5m2", "e4m3fnuz", "e5m2fnuz")
 
