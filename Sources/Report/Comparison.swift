@@ -29,16 +29,11 @@ public struct Comparison: Codable, Sendable {
     public var recipes: [RecipeErrors]
 
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try JSONCoding.encoder(snakeCase: false).encode(self)
     }
 
     public static func decode(_ data: Data) throws -> Comparison {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(Comparison.self, from: data)
+        try JSONCoding.decoder(snakeCase: false).decode(Comparison.self, from: data)
     }
 
     /// The tensors measured, in order (a, b, grad_out, out, grad_a, grad_b, those present).

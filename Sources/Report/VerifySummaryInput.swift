@@ -1,5 +1,6 @@
 import Foundation
 import Verify
+import Metrics
 
 extension ReportBuilder {
     /// A fixture judged where its data is (too large to carry here, such as the full-scale study
@@ -9,9 +10,7 @@ extension ReportBuilder {
         progress("\(path): verify summary (judged elsewhere)")
         var r = FixtureReport(file: path, verdict: "invalid", producerUlp: [:])
         do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            let verify = try decoder.decode(VerifyReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            let verify = try JSONCoding.decoder(snakeCase: true).decode(VerifyReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             r.verify = verify
             r.verdict = verify.status
             r.comparisonSkipped = "judged where the data is; this report has its verify summary only (\(verify.file))"

@@ -13,10 +13,7 @@ public struct VerifyReport: Codable, Sendable {
     public var agrees: Bool { status == "agree" }
 
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        try JSONCoding.encoder(snakeCase: true).encode(self)
     }
 }
 

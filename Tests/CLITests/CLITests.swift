@@ -52,6 +52,38 @@ import Testing
         #expect(r.stdout.contains("by group: "), "\(r.stdout)")
     }
 
+    /// A GEMM output mismatching where E is NaN has a NaN bound: the JSON summary is still
+    /// written (the number as the string "nan"), and the exit status is the verdict's, 1.
+    /// Found by the fuzz campaign (reports/fuzz-2026-12-05.md: EncodingError, no JSON).
+    @Test func verifyWritesJSONWhenABoundIsNaN() throws {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fp8moe-nan-bound-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fixture = dir.appendingPathComponent("nan-input.h5").path
+        let json = dir.appendingPathComponent("summary.json").path
+        // The reference results stay as they were; a NaN planted in a's first row makes the
+        // expected scale and the first row of `out` NaN, so the stored finite ones mismatch.
+        let script = """
+            import h5py, shutil, sys
+            shutil.copy("fixtures/reference/small-balanced.h5", sys.argv[1])
+            with h5py.File(sys.argv[1], "r+") as f:
+                f["inputs/a"][0, 0] = 0x7FC0
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, fixture]
+        python.currentDirectoryURL = Self.repository
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        let r = try Self.run(["verify", fixture, "--json", json])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(!r.stderr.contains("EncodingError"), "\(r.stderr)")
+        let text = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(text.contains("\"bound\" : \"nan\""), "\(text.prefix(400))")
+    }
+
     @Test func binaryIsBuilt() {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "\(Self.binary.path)")
     }
