@@ -23,4 +23,4 @@ for f in runner h5io; do
         -c "hip/runner/$f.cpp" -o "$out/$f.o"
 done
 nvcc -gencode arch=compute_90,code=sm_90 "$out/runner.o" "$out/h5io.o" "$out/quantize_launch.o" \
-    -o "$out/fp8moe-hip-runner" "$h5lib" -Xlinker -rpath -Xlinker "$(dirname "$h5lib")"
+    -o "$out/fp8moe-hip-runner" -Xlinker "$h5lib" -Xlinker -rpath -Xlinker "$(dirname "$h5lib")"
