@@ -23,7 +23,7 @@ status=0
     date -u
     nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader
     python3 -c 'import torch, triton, h5py, numpy; print("torch", torch.__version__, "CUDA", torch.version.cuda, "triton", triton.__version__, "h5py", h5py.__version__, "numpy", numpy.__version__)'
-    timeout 420 python3 scripts/gpu/torchao_blockscaled.py --commit "$commit" "$work" "${inputs[@]}" || echo "torchao_blockscaled.py: exit $?"
+    timeout 240 python3 scripts/gpu/torchao_blockscaled.py --commit "$commit" "$work" "${inputs[@]}" || echo "torchao_blockscaled.py: exit $?"
     (cd "$work" && tar cf "$OUT/torchao-fixtures.tar" torchao-*.h5 && ls -l)
     date -u
 } 2>&1 | tee "$OUT/torchao-gpu.log"
