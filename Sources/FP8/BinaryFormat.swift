@@ -31,48 +31,38 @@ public struct BinaryFormat: Hashable, Sendable, CustomStringConvertible {
         self.mantissaBits = mantissaBits
     }
 
+    /// The layout arithmetic (value of fields, rounding) these formats share with fp8.
+    var layout: BinaryLayout { BinaryLayout(mantissaBits: mantissaBits, bias: bias, hasSubnormals: true) }
+
     /// The exact value of a bit pattern (low `bitWidth` bits of `bits`). NaNs keep their sign.
     public func decode(_ bits: UInt32) -> Double {
         let negative = (bits >> UInt32(bitWidth - 1)) & 1 == 1
         let field = Int((bits >> UInt32(mantissaBits)) & UInt32((1 << exponentBits) - 1))
         let fraction = Int(bits & UInt32((1 << mantissaBits) - 1))
-        let magnitude: Double
-        if field == (1 << exponentBits) - 1 {
-            magnitude = fraction == 0 ? .infinity : .nan
-        } else if field == 0 {
-            magnitude = Double(sign: .plus, exponent: 1 - bias - mantissaBits, significand: Double(fraction))
-        } else {
-            magnitude = Double(sign: .plus, exponent: field - bias - mantissaBits,
-                               significand: Double((1 << mantissaBits) + fraction))
-        }
+        let magnitude = field == (1 << exponentBits) - 1
+            ? (fraction == 0 ? Double.infinity : .nan) : layout.value(field: field, fraction: fraction)
         return negative ? -magnitude : magnitude
     }
 
     /// Rounds `x` once, to nearest even, to this format; overflow gives +-Inf, NaN gives the
     /// canonical quiet NaN with `x`'s sign (0x7FC0 for bf16, as PyTorch and ml_dtypes produce).
-    /// Used for GEMM outputs: the exact result rounded once to bf16 (SPEC section 4).
+    /// Used for GEMM outputs: the exact result rounded once to bf16 (SPEC section 4). The
+    /// rounding is `BinaryLayout`'s, the one the fp8 funnel uses.
     public func roundToNearestEven(_ x: Double) -> UInt32 {
         let signBit: UInt32 = x.sign == .minus ? 1 << UInt32(bitWidth - 1) : 0
-        let infinityBits = UInt32((1 << exponentBits) - 1) << UInt32(mantissaBits)
+        let fieldMax = (1 << exponentBits) - 1
+        let infinityBits = UInt32(fieldMax) << UInt32(mantissaBits)
         if x.isNaN { return signBit | infinityBits | (1 << UInt32(mantissaBits - 1)) }
         let a = x.magnitude
         if a.isInfinite { return signBit | infinityBits }
         if a == 0 { return signBit }
-        let minNormalExponent = 1 - bias
-        let quantumExponent = max(Int(a.exponent), minNormalExponent) - mantissaBits
-        let q = (a * Double(sign: .plus, exponent: -quantumExponent, significand: 1))
-            .rounded(.toNearestOrEven)
-        let r = q * Double(sign: .plus, exponent: quantumExponent, significand: 1)
-        let field = r < Double(sign: .plus, exponent: minNormalExponent, significand: 1)
-            ? 0 : Int(r.exponent) + bias
-        if field >= (1 << exponentBits) - 1 { return signBit | infinityBits }
-        // A normal result's significand is q in [2^m, 2^(m+1)); subtracting the implicit bit,
-        // or keeping q as is for a subnormal, gives the stored fraction. When rounding carried
-        // into the next binade, q = 2^(m+1) and r's exponent already counts the carry.
-        let fraction: UInt32 = field == 0
-            ? UInt32(q)
-            : UInt32(r * Double(sign: .plus, exponent: mantissaBits - Int(r.exponent), significand: 1))
-                - (1 << UInt32(mantissaBits))
-        return signBit | (UInt32(field) << UInt32(mantissaBits)) | fraction
+        let layout = self.layout
+        let quantumExponent = layout.quantumExponent(of: a, lowestExponent: layout.minNormalExponent)
+        let q = BinaryLayout.roundedMultiple(a, quantumExponent: quantumExponent, negative: false,
+                                             rounding: .toNearestOrEven)
+        if q == 0 { return signBit }
+        let (field, fraction) = layout.fields(of: q * Double(sign: .plus, exponent: quantumExponent, significand: 1))
+        if field >= fieldMax { return signBit | infinityBits }
+        return signBit | UInt32(field) << UInt32(mantissaBits) | UInt32(fraction)
     }
 }

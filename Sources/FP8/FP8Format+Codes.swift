@@ -59,19 +59,13 @@ extension FP8Format {
         let magnitude = isSigned ? code & 0x7F : code
         let field = Int(magnitude >> UInt8(mantissaBits))
         let fraction = Int(magnitude & mantissaMask)
-        let value: Double
-        if hasInfinities && field == exponentFieldMax {
-            value = .infinity
-        } else if field == 0 && hasSubnormals {
-            // 1. Subnormal: 0.fraction * 2^(1 - bias)
-            value = Double(sign: .plus, exponent: 1 - bias - mantissaBits, significand: Double(fraction))
-        } else {
-            // 2. Normal: 1.fraction * 2^(field - bias)
-            value = Double(sign: .plus, exponent: field - bias - mantissaBits,
-                           significand: Double((1 << mantissaBits) + fraction))
-        }
+        let value = hasInfinities && field == exponentFieldMax
+            ? Double.infinity : layout.value(field: field, fraction: fraction)
         return negative ? -value : value
     }
+
+    /// The layout arithmetic (value of fields, rounding) this format shares with fp32/bf16/fp16.
+    var layout: BinaryLayout { BinaryLayout(mantissaBits: mantissaBits, bias: bias, hasSubnormals: hasSubnormals) }
 
     /// The exact value of `code` as a Float.
     @inlinable public func decodeFloat(_ code: UInt8) -> Float { Float(decode(code)) }

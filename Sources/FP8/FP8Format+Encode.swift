@@ -76,9 +76,10 @@ extension FP8Format {
 
     /// Rounds a positive finite magnitude to this format's precision: the result is
     /// `q * 2^(e - mantissaBits)` with `e = max(exponent(a), minNormalExponent)` and `q` the
-    /// integer `rounding` picks. Formats without subnormals or zero never go below their
-    /// smallest value; with `smallestActsAsZero` they round below their second-smallest value as
-    /// if the smallest were zero (see `ConversionPolicy.UnderflowWithoutZeroCode`).
+    /// integer `rounding` picks (`BinaryLayout`, the one rounding home). Formats without
+    /// subnormals or zero never go below their smallest value; with `smallestActsAsZero` they
+    /// round below their second-smallest value as if the smallest were zero (see
+    /// `ConversionPolicy.UnderflowWithoutZeroCode`).
     @usableFromInline
     func roundMagnitude(_ a: Double, negative: Bool, rounding: RoundingRule,
                         smallestActsAsZero: Bool = false) -> Double {
@@ -86,19 +87,9 @@ extension FP8Format {
         let zeroLess = !hasSubnormals && smallestActsAsZero
         let lowestExponent = zeroLess ? minNormalExponent + 1 : minNormalExponent
         if zeroLess && a == smallest { return smallest }  // exact values never move
-        let quantumExponent = max(Int(a.exponent), lowestExponent) - mantissaBits
-        let scaled = a * Double(sign: .plus, exponent: -quantumExponent, significand: 1)
-        var q: Double
-        switch rounding {
-        case .toNearestOrEven: q = scaled.rounded(.toNearestOrEven)
-        case .towardZero: q = scaled.rounded(.towardZero)
-        case .upward: q = negative ? scaled.rounded(.towardZero) : scaled.rounded(.awayFromZero)
-        case .stochastic(let bits):
-            let floor = scaled.rounded(.down)
-            let discarded = scaled - floor  // exact: both are multiples of the input's ulp
-            let threshold = 1 - Double(bits) * 0x1p-32  // exact
-            q = discarded > 0 && discarded >= threshold ? floor + 1 : floor
-        }
+        let quantumExponent = layout.quantumExponent(of: a, lowestExponent: lowestExponent)
+        var q = BinaryLayout.roundedMultiple(a, quantumExponent: quantumExponent, negative: negative,
+                                             rounding: rounding)
         if zeroLess && q == 0 { return smallest }
         if !hasSubnormals { q = max(q, 1) }
         return q * Double(sign: .plus, exponent: quantumExponent, significand: 1)
@@ -107,16 +98,7 @@ extension FP8Format {
     /// Packs an exactly representable, positive, finite value into a code.
     @usableFromInline
     func pack(_ r: Double, negative: Bool) -> UInt8 {
-        let e = Int(r.exponent)
-        let field: Int
-        let fraction: Int
-        if hasSubnormals && e < minNormalExponent {
-            field = 0
-            fraction = Int(r * Double(sign: .plus, exponent: mantissaBits - minNormalExponent, significand: 1))
-        } else {
-            field = e + bias
-            fraction = Int(r * Double(sign: .plus, exponent: mantissaBits - e, significand: 1)) - (1 << mantissaBits)
-        }
+        let (field, fraction) = layout.fields(of: r)
         let magnitude = UInt8(field << mantissaBits | fraction)
         return negative ? signBit | magnitude : magnitude
     }

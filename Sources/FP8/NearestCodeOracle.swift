@@ -3,10 +3,14 @@
 /// comparison, and pick one by the rounding rule, ties to the even significand. It knows nothing
 /// of exponents, quanta or bit layouts (the role of TestFloat's `slowfloat`).
 ///
-/// The special codes (NaN, Inf, saturation, zero) come from the policy through the format's
-/// code helpers; those are pinned separately by the golden tables of the real implementations.
+/// Special values are decided here too, from the policy's fields and the codes `SpecialCodeScan`
+/// finds by decoding (NaN, infinity, zero, the largest finite value), never through the core's
+/// `nanCode` / `outOfRangeCode` / `zeroCode`, so that the core's special cases are judged
+/// independently (`ConversionOracleTests.everySpecialInput`).
 public struct NearestCodeOracle: Sendable {
     public let format: FP8Format
+    /// The format's special codes, found by decoding every code.
+    public let special: SpecialCodeScan
     /// Every non-negative finite value of the format with its code, ascending. Formats with a
     /// zero start at 0; e8m0fnu starts at 2^-127.
     public let ladder: [(value: Double, code: UInt8)]
@@ -16,6 +20,7 @@ public struct NearestCodeOracle: Sendable {
 
     public init(_ format: FP8Format) {
         self.format = format
+        special = SpecialCodeScan(format)
         var entries: [(value: Double, code: UInt8)] = []
         for code in format.allCodes {
             let v = format.decode(code)
@@ -45,48 +50,79 @@ public struct NearestCodeOracle: Sendable {
         return lowIndex
     }
 
+    /// The code of a NaN result. A NaN input's sign survives only where the policy keeps it;
+    /// a NaN made for an out-of-range value keeps that value's sign (`keepSign`).
+    func nanResult(negative: Bool, policy: ConversionPolicy, keepSign: Bool = false) -> UInt8 {
+        special.nan(negative: negative && (keepSign || policy.nanSign == .keep), significand: policy.nanSignificand)
+    }
+
+    /// The code of a value beyond the finite range (overflow or infinity) under `rule`.
+    func outOfRange(_ rule: ConversionPolicy.OutOfRange, negative: Bool, policy: ConversionPolicy) -> UInt8 {
+        func signed(_ code: UInt8) -> UInt8 { negative ? special.negated(code) : code }
+        switch rule {
+        case .saturate: return signed(special.maxFinite)
+        case .infinityOrNaN:
+            if let inf = special.positiveInfinity { return signed(inf) }
+            return nanResult(negative: negative, policy: policy, keepSign: true)
+        case .nan: return nanResult(negative: negative, policy: policy, keepSign: true)
+        case .exponentAllOnes: return signed(special.exponentAllOnes)
+        }
+    }
+
+    /// The code of a zero result: -0 where the format has one; in a zero-less format, NaN or the
+    /// smallest code as the policy says.
+    func zero(negative: Bool, policy: ConversionPolicy) -> UInt8 {
+        guard let positiveZero = special.positiveZero else {
+            return policy.zeroWithoutZeroCode == .nan ? nanResult(negative: negative, policy: policy) : ladder[0].code
+        }
+        return negative ? special.negativeZero ?? positiveZero : positiveZero
+    }
+
     /// Converts `x` under `policy` and `rounding`.
     public func convert(_ x: Double, policy: ConversionPolicy,
                         rounding: RoundingRule = .toNearestOrEven) -> UInt8 {
+        let zeroLess = special.positiveZero == nil
         if x.isNaN {
             // ROCm 6.3: a NaN in a fnuz format is handled as an infinity of its sign.
-            if format.nanEncoding == .negativeZeroCode && policy.nanInputInFNUZ == .likeInfinity {
-                return format.outOfRangeCode(policy.infinity, negative: x.sign == .minus, policy: policy)
+            if special.isFNUZ && policy.nanInputInFNUZ == .likeInfinity {
+                return outOfRange(policy.infinity, negative: x.sign == .minus, policy: policy)
             }
-            return format.nanCode(negative: x.sign == .minus, policy: policy)
+            return nanResult(negative: x.sign == .minus, policy: policy)
         }
         var negative = x.sign == .minus
-        if !format.isSigned && negative {
-            if x != 0 && policy.negativeInUnsigned == .nan { return format.nanCode(negative: true, policy: policy) }
+        if !special.isSigned && negative {
+            if x != 0 && policy.negativeInUnsigned == .nan { return nanResult(negative: true, policy: policy) }
             negative = false
         }
         var a = x.magnitude
         if a.isInfinite {
-            let rule = format.isSigned ? policy.infinity : policy.infinityInUnsigned ?? policy.infinity
-            return format.outOfRangeCode(rule, negative: negative, policy: policy)
+            let rule = special.isSigned ? policy.infinity : policy.infinityInUnsigned ?? policy.infinity
+            return outOfRange(rule, negative: negative, policy: policy)
         }
-        if a == 0 { return format.zeroCode(negative: negative, policy: policy) }
+        if a == 0 { return zero(negative: negative, policy: policy) }
         // ROCm's e8m0 rounding up: the smallest value 2^-127 counts as inexact and moves up.
-        if !format.hasSubnormals && policy.underflowWithoutZeroCode == .significandFieldRoundsUp
+        if zeroLess && policy.underflowWithoutZeroCode == .significandFieldRoundsUp
             && rounding == .upward && a == ladder[0].value {
             return ladder[1].code
         }
-        let sign: UInt8 = negative ? format.signBit : 0
         // ROCm's shift count taken modulo 64 on x86-64: below 2^-63 times the smallest normal
-        // value, the conversion is that of the input times 2^64.
-        if policy.farUnderflow == .shiftCountModulo64 && format.isSigned {
-            let smallestNormal = format.decode(UInt8(1 << format.mantissaBits))
+        // value (ladder entry `codesPerBinade`: zero, then 2^m - 1 subnormals), the conversion
+        // is that of the input times 2^64.
+        if policy.farUnderflow == .shiftCountModulo64 && special.isSigned {
+            let smallestNormal = ladder[special.codesPerBinade].value
             if a < smallestNormal * 0x1p-63 { a *= 0x1p64 }
         }
         let top = ladder[ladder.count - 1].value
-        if policy.overflowTest(for: format) == .beforeRounding && a > top {
-            return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
+        let overflowTest = special.isSigned ? policy.overflowTest : policy.overflowTestInUnsigned ?? policy.overflowTest
+        if overflowTest == .beforeRounding && a > top {
+            return outOfRange(policy.overflow, negative: negative, policy: policy)
         }
         // A zero-less format whose policy rounds as if its smallest code were zero.
-        let smallestIsZero = !format.hasSubnormals && policy.underflowWithoutZeroCode == .smallestActsAsZero
+        let smallestIsZero = zeroLess && policy.underflowWithoutZeroCode == .smallestActsAsZero
         func value(_ i: Int) -> Double { i == 0 && smallestIsZero ? 0 : ladder[i].value }
         func code(_ i: Int) -> UInt8 {
-            value(i) == 0 && !smallestIsZero ? format.zeroCode(negative: negative, policy: policy) : sign | ladder[i].code
+            if value(i) == 0 && !smallestIsZero { return zero(negative: negative, policy: policy) }
+            return negative ? special.negated(ladder[i].code) : ladder[i].code
         }
 
         let lowIndex = lowerIndex(a, smallestIsZero: smallestIsZero)
@@ -114,9 +150,7 @@ public struct NearestCodeOracle: Sendable {
             roundUp = fraction >= 1 - Double(bits) * 0x1p-32
         }
         if !roundUp { return code(lowIndex) }
-        if lowIndex + 1 >= ladder.count {
-            return format.outOfRangeCode(policy.overflow, negative: negative, policy: policy)
-        }
+        if lowIndex + 1 >= ladder.count { return outOfRange(policy.overflow, negative: negative, policy: policy) }
         return code(lowIndex + 1)
     }
 

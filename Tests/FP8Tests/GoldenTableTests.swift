@@ -77,12 +77,13 @@ import Testing
         }
     }
 
-    /// The ROCm tables say where each header came from (repo, commit, path, sha256) and how it
-    /// was compiled, as issue 10 asks.
+    /// The ROCm tables say where each header came from (repo, commit, path, sha256), how it was
+    /// compiled, and the sha256 of the harness that ran it (`producer_sha256`: the harness builds
+    /// fetched code, so it is not committed; fixtures/golden/README.md).
     @Test(arguments: GoldenTableTests.rocmProducers)
     func rocmProvenanceIsRecorded(_ producer: String) throws {
         let file = try Self.file(producer)
-        for name in ["header_repo", "header_commit", "header_path", "header_sha256", "build", "far_underflow",
+        for name in ["header_repo", "header_commit", "header_path", "header_sha256", "build", "far_underflow", "producer_sha256",
                      "compiler_variants"] {
             #expect(!(try file.stringAttribute(name)).isEmpty, "\(producer) lacks \(name)")
         }
