@@ -62,13 +62,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let fixture = dir.appendingPathComponent("nan-input.h5").path
         let json = dir.appendingPathComponent("summary.json").path
-        // The reference results stay as they were; a NaN planted in a's first row makes the
-        // expected scale and the first row of `out` NaN, so the stored finite ones mismatch.
+        // A producer scale of 0 makes the dequantized operand infinite: E of the first row of
+        // `out` is not finite, so the stored finite outputs mismatch with a NaN bound.
         let script = """
             import h5py, shutil, sys
             shutil.copy("fixtures/reference/small-balanced.h5", sys.argv[1])
             with h5py.File(sys.argv[1], "r+") as f:
-                f["inputs/a"][0, 0] = 0x7FC0
+                f["results/reference-rowwise/a_scale"][0] = 0.0
             """
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
