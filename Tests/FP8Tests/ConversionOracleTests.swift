@@ -101,7 +101,12 @@ import Testing
         let oracle = NearestCodeOracle(format)
         for policy in ConversionPolicy.all {
             var rng = SplitMix64(seed: 42)
-            for source in [BinaryFormat.bf16, .f16] {
+            // The ROCm-version policies share hip-sw's rounding code path and differ from it in
+            // special values and far underflow, which bf16's range reaches: bf16 alone for them
+            // keeps this test inside CI's time budget (their f16 inputs are covered under the
+            // default rule by everySixteenBitInput and by the golden tables).
+            let sources: [BinaryFormat] = policy.name.hasPrefix("hip-sw-rocm") ? [.bf16] : [.bf16, .f16]
+            for source in sources {
                 var bad = Mismatches()
                 for bits in UInt32(0)...0xFFFF {
                     let random = UInt32(truncatingIfNeeded: rng.next())
