@@ -9,8 +9,8 @@ import Schema
 /// The judgement of one GEMM output against the exact reference under SPEC 4's bound, every
 /// failing element attributed (SPEC 8.2), and its bf16 ULP histogram for the report.
 ///
-/// Attribution tries, in order: E NaN but the output not (NaN not propagated); a NaN output
-/// where E is not; an infinite output where E rounds to a finite bf16 (epilogue overflow); the
+/// Attribution tries, in order: E NaN but the output not (NaN not propagated); a non-finite
+/// output where S exceeds fp32 max (fp32 accumulator overflow); a NaN output where E is not; an infinite output where E rounds to a finite bf16 (epilogue overflow); the
 /// neighbouring group's weights reproducing the output near a boundary (rows given to the wrong
 /// expert); an error within `k * 2^-8 * S`, an accumulator of at least 8 bits (accumulation
 /// beyond the declared bound).
@@ -22,6 +22,9 @@ struct GEMMCheck {
     let declaration: RecipeDeclaration
     let actual: [UInt16]
     let shape: [Int]
+    /// Block-scaled operands (SPEC 8.3): when set, the reference is `BlockScaledGEMM` on them,
+    /// and `x`, `y` serve only for their shapes (the neighbouring-group cause is not tried).
+    var blockScaled: (BlockScaledGEMM.Operand, BlockScaledGEMM.Operand)? = nil
 
     func run() -> DatasetReport {
         var r = DatasetReport(kind: "gemm")
@@ -32,7 +35,11 @@ struct GEMMCheck {
         var tally = MismatchTally(groups: groups, rows: stripRows)
         var histogram = ULPHistogram()
         var examples: [Int: MismatchReport] = [:]
-        ReferenceGEMM.run(kind, x, y, offsets: offsets, mode: .exact) { block in
+        let reference: (_ body: (GroupBlock) -> Void) -> Void = { body in
+            if let (bx, by) = blockScaled { ReferenceGEMM.run(kind, bx, by, offsets: offsets, body: body) }
+            else { ReferenceGEMM.run(kind, x, y, offsets: offsets, mode: .exact, body: body) }
+        }
+        reference { block in
             let rows = GroupOffsets(offsets).rows(of: block.group)
             let contraction = kind == .gradB ? rows.count : x.shape[1]
             let eps = declaration.accumEps(contraction: contraction)
@@ -92,9 +99,10 @@ struct GEMMCheck {
     func cause(group: Int, row: Int, column: Int, exact: Double, expectedBits: UInt16, actual: Double,
                absSum s: Double, contraction: Int, eps: Double) -> String? {
         if exact.isNaN && !actual.isNaN { return MismatchCause.nanNotPropagated }
+        if !actual.isFinite && s > Double(Float.greatestFiniteMagnitude) { return MismatchCause.fp32AccumulatorOverflow }
         if actual.isNaN { return MismatchCause.spuriousNaN }
         if actual.isInfinite && expectedBits & 0x7F80 != 0x7F80 { return MismatchCause.epilogueOverflow }
-        if kind != .gradB, neighbourWeightsReproduce(group: group, row: row, column: column, actual: actual, eps: eps) {
+        if kind != .gradB, blockScaled == nil, neighbourWeightsReproduce(group: group, row: row, column: column, actual: actual, eps: eps) {
             return MismatchCause.groupBoundaryUnsized
         }
         if exact.isFinite && actual.isFinite

@@ -22,6 +22,11 @@ public enum MismatchCause {
     public static let tailRowsInLastGroup = "rows past offsets[G-1] counted in the last group's amax (the group lookup clamps to G-1)"
     public static let nanNotPropagated = "NaN not propagated (a NaN or Inf operand reaches this output)"
     public static let spuriousNaN = "spurious NaN"
+    /// A non-finite output where `S = sum |a b|` (scales applied) exceeds fp32 max: the partial
+    /// sums of an fp32 accumulator (or of fp32 / bf16 dequantized products) can reach +-Inf, and
+    /// Inf - Inf is NaN, in any order, whatever E is. Seen in torchao's emulated blockwise GEMM
+    /// on rows holding bf16-max values (fixtures/peers/torchao-specials.h5).
+    public static let fp32AccumulatorOverflow = "fp32 accumulator overflow (sum |a b| exceeds fp32 max)"
     public static let epilogueOverflow = "epilogue overflow to Inf where the exact result is finite"
     public static let accumulationBeyondBound = "accumulation beyond the declared bound (accum_eps)"
     public static let emptySet = "empty set (amax 0): expected fp8_max / 1e-12 with the recipe's rounding"

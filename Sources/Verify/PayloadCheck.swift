@@ -174,6 +174,8 @@ struct PayloadHypotheses: @unchecked Sendable {
     let format: FP8Format
     let columns: Int
     let columnStride: Int
+    /// Columns per scale along a row (SPEC 8.3 `block_1xC`; 1 otherwise).
+    let columnBlock: Int
     let declaredNaNToNum: Bool
     let maxFiniteCode: UInt8
     /// The recipe with the reference scales, and with the producer's.
@@ -187,6 +189,11 @@ struct PayloadHypotheses: @unchecked Sendable {
     /// `input_nan_to_num` toggled, with its own scales; cause ids (NaN, Inf).
     let toggled: ScaledCodeTable
     let toggledCause: (nan: Int, inf: Int)
+    /// Per scale: whether the toggled recipe may explain its block, i.e. the producer wrote no
+    /// scale or wrote the toggled recipe's scale (a producer whose scale is the declared one did
+    /// not sanitise: torchao's blockwise kernels write +448 for +Inf through `tl.clamp` of
+    /// Inf * 0, which nan_to_num would also give).
+    let toggledFits: [Bool]
     let nanClampedToMax: Int, saturationVsNaN: Int, nanByteSign: Int
     /// PR #4179's lookup at the payload's straddling block size (`hasStraddle`).
     let hasStraddle: Bool
@@ -208,6 +215,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         format = recipe.format
         columns = check.grouping.columns
         columnStride = check.grouping.columnStride
+        columnBlock = check.grouping.columnBlock
         declaredNaNToNum = recipe.inputNaNToNum
         maxFiniteCode = recipe.format.maxFiniteCode
         func scales(_ v: Recipe) -> [Float] { Quantizer(recipe: v).scales(check.source.bits, grouping: check.grouping) }
@@ -223,7 +231,11 @@ struct PayloadHypotheses: @unchecked Sendable {
         producerView = producer?.view
         var t = recipe
         t.inputNaNToNum.toggle()
-        toggled = ScaledCodeTable(recipe: t, scales: scales(t))
+        let toggledScales = scales(t)
+        toggled = ScaledCodeTable(recipe: t, scales: toggledScales)
+        toggledFits = check.producerScales.map { p in
+            zip(p, toggledScales).map { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+        } ?? [Bool](repeating: true, count: toggledScales.count)
         toggledCause = (names.id(of: MismatchCause.inputNaNToNum(sanitised: !recipe.inputNaNToNum, nan: true)),
                         names.id(of: MismatchCause.inputNaNToNum(sanitised: !recipe.inputNaNToNum, nan: false)))
         nanClampedToMax = names.id(of: MismatchCause.nanClampedToMax)
@@ -254,6 +266,13 @@ struct PayloadHypotheses: @unchecked Sendable {
             v.amaxNaN = policy
             variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: MismatchCause.amaxNaNPolicy)))
         }
+        if recipe.scaleFormat == .e8m0 {  // SPEC 8.3: the other scale modes
+            for mode in ScaleMode.allCases where mode != recipe.scaleMode {
+                v = recipe
+                v.scaleMode = mode
+                variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: BlockScaleCauses.scaleMode(mode))))
+            }
+        }
         for policy in ConversionPolicy.all where policy != recipe.castPolicy {
             v = recipe
             v.castPolicy = policy
@@ -272,13 +291,13 @@ struct PayloadHypotheses: @unchecked Sendable {
     @inline(__always)
     func cause(at i: Int, _ f: PayloadCheck.Frame) -> Int {
         let (r, c) = (i / columns, i % columns)
-        let s = f.rowBase[r] + c * columnStride
+        let s = f.rowBase[r] + (columnBlock == 1 ? c : c / columnBlock) * columnStride
         let x = f.source[i]
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
         if eNaN && aNaN { return nanByteSign }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
-        if (inputIsNaN || inputIsInfinite) && toggled.view.code(x, scaleIndex: s) == a {
+        if (inputIsNaN || inputIsInfinite) && toggledFits[s] && toggled.view.code(x, scaleIndex: s) == a {
             return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
         if eNaN || aNaN {
