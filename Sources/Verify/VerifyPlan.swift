@@ -94,7 +94,13 @@ enum FixtureValidation {
         for member in members.sorted() {
             guard let d = ResultDataset(name: member) else { continue }  // unknown names are ignored
             let path = "\(group)/\(member)"
-            guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) == .dataset else { continue }
+            // A known name must be a readable dataset: a group there (or an unreadable object) is
+            // an error, never a dataset silently left out (issue 12).
+            let kind = try InvalidFixture.wrap { () throws(FixtureError) in try file.objectKind(at: path) }
+            guard kind == .dataset else {
+                throw InvalidFixture(FixtureError(file: file.path, path: path,
+                                                  problem: .wrongObjectKind(expected: "dataset", found: kind?.rawValue ?? "nothing")))
+            }
             datasets.append(try dataset(file, reference, d, path, groupAttributes))
         }
         return ProducerPlan(name: name, attributes: groupAttributes, datasets: datasets)
