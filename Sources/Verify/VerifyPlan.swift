@@ -139,6 +139,7 @@ enum FixtureValidation {
                 }
             }
             if case .payload = d {
+                try checkAgainstOffsets(file, path, plan.shape, weight: op.isWeight, inputs)
                 plan.codes = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
                 if let expected, plan.shape != expected { throw fail("shape \(plan.shape) disagrees with the source's \(expected)") }
             } else {
@@ -154,6 +155,7 @@ enum FixtureValidation {
             }
             var plan = DatasetPlan(dataset: d, path: path, declaration: declaration, recipe: recipe, reduction: nil,
                                    shape: try InvalidFixture.wrap { () throws(FixtureError) in try file.shape(of: path) })
+            try checkAgainstOffsets(file, path, plan.shape, weight: kind == .gradB, inputs)
             plan.bf16 = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt16.self).values }
             let (m, k) = (inputs.rowCount, inputs.a?.shape[1] ?? inputs.b?.shape[1])
             let (n, g) = (inputs.b?.shape[2] ?? inputs.gradOut?.shape[1], inputs.groupCount)
@@ -166,6 +168,23 @@ enum FixtureValidation {
                 throw fail("shape \(plan.shape) disagrees with the inputs (expected \(expected.map { $0.map(String.init) ?? "?" }))")
             }
             return plan
+        }
+    }
+
+    /// The offsets against the extents a producer's dataset supplies, with or without the inputs
+    /// (issue 12): a dataset of the rows ([M, ...]: payloads of a and grad_out, out, grad_a) must
+    /// hold every group's rows; one per expert ([G, ...]: payloads of b, grad_b) one entry per offset.
+    static func checkAgainstOffsets(_ file: HDF5File, _ path: String, _ shape: [Int], weight: Bool,
+                                    _ inputs: FixtureInputs) throws(InvalidFixture) {
+        guard let offsets = inputs.offsets, let first = shape.first else { return }
+        if weight {
+            guard first == offsets.count else {
+                throw InvalidFixture(file: file.path, path: path, problem:
+                    "shape \(shape) has \(first) experts, /inputs/offsets has G = \(offsets.count)")
+            }
+        } else if shape.count >= 2, let problem = GroupOffsets(offsets).problem(rows: first) {
+            throw InvalidFixture(file: file.path, path: FixtureSchema.offsets,
+                                 problem: "\(problem) (the rows of \(path), shape \(shape))")
         }
     }
 
