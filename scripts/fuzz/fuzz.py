@@ -7,6 +7,8 @@ another file.
     python3 scripts/fuzz/fuzz.py --binary .build/debug/fp8moe --budget-seconds 180 --seed 1
     # campaign (a person): an hour, two processes, reproducers kept and minimised
     python3 scripts/fuzz/fuzz.py --binary .build-static/release/fp8moe --campaign --jobs 2
+    # the committed hostile corpus: every file must be exit 2 with one line
+    python3 scripts/fuzz/fuzz.py --binary .build/debug/fp8moe --replay fixtures/malformed/hostile
 
 Seeds: committed fixtures (default fixtures/malformed/valid-control.h5 and
 fixtures/reference/small-balanced.h5). Mutants (scripts/fuzz/mutants.py): structure-aware h5py
@@ -276,6 +278,8 @@ class Campaign:
         """What makes two findings the same: class, strategy family, and the message with
         numbers, quoted values and HDF5 paths left out."""
         norm = detail.lower()
+        if cls == "message" and norm.startswith("exit 2 with"):
+            norm = norm.split(":")[0]
         for marker in ("<unreadable attribute>", "encodingerror", "found a other"):
             if marker in norm:
                 norm = marker
@@ -349,6 +353,12 @@ class Campaign:
                         return
                 r = run_verify(a.binary, path, a.timeout, seed["limit"], d)
                 cls, detail = classify(r, seed["baseline"], flags, a.binary, path, a.timeout, seed["limit"], d)
+                if cls != "fine" and self.key(cls, detail, strategy) not in self.findings:
+                    # A new finding: does a second run agree? (uninitialised data, racing threads)
+                    r2 = run_verify(a.binary, path, a.timeout, seed["limit"], d)
+                    cls2, _ = classify(r2, seed["baseline"], flags, a.binary, path, a.timeout, seed["limit"], d)
+                    if cls2 != cls:
+                        detail += " (flaky: a second run gave %s)" % cls2
                 self.record(seed["path"], strategy, cls, detail, path, seed["path"], r)
                 if cls != "fine" and a.verbose:
                     print("  %-16s %-50s %s" % (cls, strategy[:50], detail[:120]), flush=True)
@@ -390,12 +400,16 @@ class Campaign:
             d = tempfile.mkdtemp(dir=work)
 
             def same(candidate):
+                """The same class (and signal) on two runs in a row."""
                 p = os.path.join(d, "m.h5")
                 with open(p, "wb") as out:
                     out.write(candidate)
-                r = run_verify(self.a.binary, p, self.a.timeout, seed["limit"], d)
-                cls, detail = classify(r, seed["baseline"], {}, self.a.binary, p, self.a.timeout, seed["limit"], d)
-                return cls == f["class"] and (cls != "crash" or detail.split(":")[0] == f["detail"].split(":")[0])
+                for _ in range(2):
+                    r = run_verify(self.a.binary, p, self.a.timeout, seed["limit"], d)
+                    cls, detail = classify(r, seed["baseline"], {}, self.a.binary, p, self.a.timeout, seed["limit"], d)
+                    if not (cls == f["class"] and (cls != "crash" or detail.split(":")[0] == f["detail"].split(":")[0])):
+                        return False
+                return True
 
             small = minimise(seed["data"], mutant, same)
             changed = int(np.count_nonzero(np.frombuffer(small, np.uint8) != np.frombuffer(seed["data"], np.uint8))) \
@@ -412,7 +426,7 @@ class Campaign:
         lines.append("- command: `%s`" % " ".join(shlex.quote(x) for x in argv))
         lines.append("- machine: %s, %s, %d cores, %.0f GiB memory; Python %s" % (
             platform.node() or "?", platform.platform(), os.cpu_count() or 0, _mem_gib(), platform.python_version()))
-        lines.append("- binary: `%s` (sha256 %s), commit %s" % (
+        lines.append("- binary: `%s` (sha256 %s); checkout HEAD at run time %s (the binary may be older: say how it was built)" % (
             os.path.relpath(a.binary, ROOT) if a.binary.startswith(ROOT) else a.binary, _sha256(a.binary)[:16], _git_head()))
         lines.append("- seeds: %s; seed %d; %d s budget (%.0f s used); %d jobs; limits %.0f s, memory %s" % (
             ", ".join("`%s`" % s for s in a.seeds), a.seed, a.budget_seconds, elapsed, a.jobs, a.timeout,
@@ -472,6 +486,25 @@ def _mem_gib():
         return 0
 
 
+def replay(a):
+    """Every .h5 in --replay DIR must be refused: exit 2 with one clear line. Prints one line per
+    file (class, exit, time, resident memory, first stderr line); returns the number that are not."""
+    bad = 0
+    files = sorted(f for f in os.listdir(a.replay) if f.endswith(".h5"))
+    with tempfile.TemporaryDirectory(prefix="fp8moe-replay-") as work:
+        for name in files:
+            path = os.path.abspath(os.path.join(a.replay, name))
+            limit = (a.mem_mb << 20) if a.mem_mb else (512 << 20) + 16 * os.path.getsize(path)
+            r = run_verify(a.binary, path, a.timeout, limit, work)
+            # Baseline "infinitely many datasets": any exit 0 is a pass that should not be.
+            cls, detail = classify(r, (1 << 62, 0, set(), {"inputs": []}), {"refuse": True}, a.binary, path,
+                                   a.timeout, limit, work)
+            bad += cls != "fine"
+            print("%-12s %-40s %5.1f s %5d MiB  %s" % (cls, name, r["seconds"], r["peak_rss"] >> 20, detail[:150]), flush=True)
+    print("replay: %d of %d files refused as they should be" % (len(files) - bad, len(files)))
+    return bad
+
+
 def main(argv=None):
     argv = sys.argv if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -487,6 +520,7 @@ def main(argv=None):
     p.add_argument("--save", default=None, help="folder for reproducers (default /tmp/fp8moe-fuzz-DATE/findings)")
     p.add_argument("--minimise", action="store_true", help="shrink each byte-mutant reproducer")
     p.add_argument("--bytes-only", action="store_true", help="skip the structure-aware mutants")
+    p.add_argument("--replay", metavar="DIR", help="run every .h5 in DIR once: each must be exit 2 with one line")
     p.add_argument("--verbose", action="store_true")
     a = p.parse_args(argv[1:])
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -502,10 +536,15 @@ def main(argv=None):
     a.save = a.save or "/tmp/fp8moe-fuzz-%s/findings" % started.strftime("%Y-%m-%d-%H%M%S")
     if not os.access(a.binary, os.X_OK):
         p.error("no fp8moe binary at %s (swift build --product fp8moe)" % a.binary)
+    if a.replay:
+        return 1 if replay(a) else 0
     c = Campaign(a)
     t0 = time.monotonic()
     c.run()
     found = c.report(argv, started, time.monotonic() - t0)
+    if found:  # the findings, for a CI log
+        for f in sorted(c.findings.values(), key=lambda f: FINDING_CLASSES.index(f["class"])):
+            print("FINDING %-16s %-50s %s" % (f["class"], f["strategy"][:50], f["detail"][:150]))
     print("fuzz: %d mutants, %s; %d distinct findings; report %s, reproducers %s" % (
         c.total, ", ".join("%s %d" % (k, v) for k, v in sorted(c.counts.items())), len(c.findings), a.report, a.save))
     return 1 if found else 0
