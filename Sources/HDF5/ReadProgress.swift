@@ -11,8 +11,9 @@ import Foundation
 ///     B <TAB> <seconds allowed> <TAB> <file> <TAB> <HDF5 path> <TAB> <what> <LF>
 ///
 /// and `E <LF>` when it returns (fields with control characters escaped, so a line is a
-/// message). Nested reads inside one public call are not reported: the outermost says what
-/// the caller asked for. The allowance is 5 s plus 1 s per 20 MB the step reads
+/// message). Steps nest (reading a dataset: opening it, checking its chunks, reading the
+/// data): the innermost open step is the one running, and an outer step's clock starts again
+/// when an inner one ends. The allowance is 5 s plus 1 s per 20 MB the step reads
 /// (`FP8MOE_READ_TIMEOUT` overrides the 5 s): a step over its allowance is a hang.
 public enum ReadProgress {
     /// The pipe's write end, or -1 when nobody listens.
@@ -21,8 +22,6 @@ public enum ReadProgress {
               let fd = Int32(text), fd >= 0 else { return -1 }
         return fd
     }()
-    /// Nesting depth of tracked calls (all under `HDF5Library`'s lock).
-    nonisolated(unsafe) private static var depth = 0
 
     /// The seconds a metadata step may take (`FP8MOE_READ_TIMEOUT`, default 5).
     public static let baseAllowance: Double = {
@@ -34,15 +33,9 @@ public enum ReadProgress {
     static func step<R>(_ file: String, _ path: String, _ what: String, bytes: Int = 0,
                         _ body: () throws(FixtureError) -> R) throws(FixtureError) -> R {
         guard descriptor >= 0 else { return try body() }
-        depth += 1
-        if depth == 1 {
-            let seconds = baseAllowance + Double(bytes) / 20e6
-            send("B\t\(Int(seconds.rounded(.up)))\t\(escaped(file))\t\(escaped(path))\t\(escaped(what))\n")
-        }
-        defer {
-            depth -= 1
-            if depth == 0 { send("E\n") }
-        }
+        let seconds = baseAllowance + Double(bytes) / 20e6
+        send("B\t\(Int(seconds.rounded(.up)))\t\(escaped(file))\t\(escaped(path))\t\(escaped(what))\n")
+        defer { send("E\n") }
         return try body()
     }
 

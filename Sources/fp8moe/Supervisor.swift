@@ -109,7 +109,8 @@ enum Supervisor {
         }
 
         let start = now()
-        var step: Step?
+        var steps: [Step] = []  // open steps, innermost last
+        var step: Step? { steps.last }
         var lastStep: Step?
         var progressBuffer: [UInt8] = []
         var stderrBuffer: [UInt8] = []
@@ -146,11 +147,12 @@ enum Supervisor {
                         progressBuffer.removeSubrange(...newline)
                         let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                         if fields.first == "B", fields.count == 5 {
-                            step = Step(file: fields[2], path: fields[3], what: fields[4],
-                                        allowance: Double(fields[1]) ?? 5, started: now())
+                            steps.append(Step(file: fields[2], path: fields[3], what: fields[4],
+                                              allowance: Double(fields[1]) ?? 5, started: now()))
                             lastStep = step
-                        } else if fields.first == "E" {
-                            step = nil
+                        } else if fields.first == "E", !steps.isEmpty {
+                            steps.removeLast()
+                            if !steps.isEmpty { steps[steps.count - 1].started = now() }
                         }
                     }
                 }
@@ -196,6 +198,9 @@ enum Supervisor {
             let at = step.map { "\($0.path): memory limit of \(gib) reached while \($0.what)" }
                 ?? "memory limit of \(gib) reached\(lastStep.map { " after \($0.what) at \($0.path)" } ?? "")"
             return "\(file): \(at) (FP8MOE_MEMORY_LIMIT sets the limit in bytes)"
+        }
+        if lastStep == nil {
+            return "\(file): the reader died (\(name)) before reading the file: is the memory limit of \(gib) too low? (FP8MOE_MEMORY_LIMIT sets it in bytes)"
         }
         if let s = step {
             return "\(file): \(s.path): the HDF5 library crashed (\(name)) while \(s.what): the file is damaged or crafted"
