@@ -111,26 +111,29 @@ extension HDF5File {
 
     // MARK: - Internals
 
-    /// The checked read of a dataset whose size has been checked: every compressed chunk is
-    /// first inflated by `verifyChunks` (its stream must give exactly the chunk's bytes), then
-    /// the library reads into a zero-filled buffer, so that no outcome depends on memory left
-    /// uninitialised.
+    /// The checked read of a dataset whose size has been checked, into a zero-filled buffer
+    /// (no outcome depends on memory left uninitialised): gzip-compressed chunks are inflated and
+    /// checked by `readCompressedChunks` (each stream must give exactly its chunk's bytes), which
+    /// also fills the buffer where it can; anything else is read by the library.
     private func readValues<T: HDF5Element>(_ dataset: borrowing Handle, count: Int, shape: [Int],
                                             at absolute: String, as: T.Type) throws(FixtureError)
         -> HDF5Array<T>
     {
         guard count > 0 else { return HDF5Array(values: [], shape: shape) }
         let bytes = count * T.hdf5Kind.size
-        try ReadProgress.step(self.path, absolute, "checking the compressed chunks", bytes: bytes)
-        { () throws(FixtureError) in
-            try verifyChunks(dataset, elementSize: T.hdf5Kind.size, at: absolute)
-        }
         return try ReadProgress.step(self.path, absolute, "reading the data", bytes: bytes)
         { () throws(FixtureError) in
             var values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                 _ = UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
                 initialized = count  // all bytes zero: a valid value of every HDF5Element
             }
+            var thrown: FixtureError?
+            let filled = values.withUnsafeMutableBytes { buffer -> Bool in
+                do { return try readCompressedChunks(dataset, elementSize: T.hdf5Kind.size, into: buffer, at: absolute) }
+                catch let error as FixtureError { thrown = error; return false } catch { return false }
+            }
+            if let thrown { throw thrown }
+            if filled { return HDF5Array(values: values, shape: shape) }
             let status = values.withUnsafeMutableBytes {
                 H5Dread(dataset.id, T.hdf5Kind.memoryType, chdf5_s_all(), chdf5_s_all(),
                         chdf5_p_default(), $0.baseAddress)

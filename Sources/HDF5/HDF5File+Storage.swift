@@ -44,78 +44,170 @@ extension HDF5File {
         return ids
     }
 
-    /// Inflates every gzip-compressed chunk of a chunked dataset once, counting, without keeping
-    /// its bytes: each stream must end, give exactly the chunk's size and use all its bytes
-    /// (HDF5 1.10.8 passes a short stream on as a chunk whose tail is left uninitialised, and a
-    /// stream that inflates past the chunk is a bomb). Chunks written without the deflate
-    /// filter (its bit set in the chunk's filter mask) must be stored at exactly their size.
+    /// Reads a chunked, gzip-compressed dataset by inflating each chunk here, once, checking
+    /// that each stream ends, gives exactly the chunk's size and uses all its bytes (HDF5 1.10.8
+    /// passes a short stream on as a chunk whose tail is left uninitialised, and a stream that
+    /// inflates past the chunk is a bomb), and copying the chunk into `destination` (row-major,
+    /// the dataset's shape). Chunks written without the deflate filter (its bit set in the
+    /// chunk's filter mask) must be stored at exactly their size.
     ///
-    /// Cost: one extra inflate of the data, with a fixed 256 KiB buffer.
-    /// Errors: `.corrupt` naming the chunk and what its stream gives, `.library`.
-    func verifyChunks(_ dataset: borrowing Handle, elementSize: Int, at path: String) throws(FixtureError) {
+    /// Returns true when `destination` holds the data: every chunk of the grid written once,
+    /// filters gzip and shuffle only, little-endian (or one-byte) elements. Otherwise (not
+    /// chunked, not compressed, fletcher32, big-endian, chunks never written, which read as the
+    /// fill value) returns false after the same checks on every stored chunk, and the caller
+    /// reads through the library.
+    ///
+    /// Cost: what the library's read costs (one inflate per chunk and one copy); a 256 KiB
+    /// scratch buffer and one chunk buffer besides the destination.
+    /// Errors: `.corrupt` naming the chunk and what is wrong with it, `.library`.
+    func readCompressedChunks(_ dataset: borrowing Handle, elementSize: Int,
+                              into destination: UnsafeMutableRawBufferPointer,
+                              at path: String) throws(FixtureError) -> Bool {
         let creation = Handle(H5Dget_create_plist(dataset.id), close: H5Pclose)
         guard creation.id >= 0 else { throw libraryFailure(path, "reading the storage layout") }
-        guard H5Pget_layout(creation.id) == H5D_CHUNKED else { return }
+        guard H5Pget_layout(creation.id) == H5D_CHUNKED else { return false }
         let ids = try filters(creation, at: path)
-        guard let deflateIndex = ids.firstIndex(of: H5Z_FILTER_DEFLATE) else { return }
+        guard let deflateIndex = ids.firstIndex(of: H5Z_FILTER_DEFLATE) else { return false }
+        let shuffleIndex = ids.firstIndex(of: H5Z_FILTER_SHUFFLE)
         let fletcherIndex = ids.firstIndex(of: H5Z_FILTER_FLETCHER32)
         let space = Handle(H5Dget_space(dataset.id), close: H5Sclose)
-        let rank = H5Sget_simple_extent_ndims(space.id)
-        guard space.id >= 0, rank > 0 else { return }
-        var chunkDims = [hsize_t](repeating: 0, count: Int(rank))
-        guard H5Pget_chunk(creation.id, rank, &chunkDims) == rank else {
-            throw libraryFailure(path, "reading the chunk shape")
-        }
+        let rank = Int(H5Sget_simple_extent_ndims(space.id))
+        guard space.id >= 0, rank > 0 else { return false }
+        var chunkDims = [hsize_t](repeating: 0, count: rank)
+        var dims = [hsize_t](repeating: 0, count: rank)
+        guard H5Pget_chunk(creation.id, Int32(rank), &chunkDims) == rank,
+              H5Sget_simple_extent_dims(space.id, &dims, nil) == rank,
+              chunkDims.allSatisfy({ $0 > 0 })
+        else { throw libraryFailure(path, "reading the chunk shape") }
         var chunkBytes = elementSize
-        for extent in chunkDims {
-            let (product, overflow) = chunkBytes.multipliedReportingOverflow(by: Int(clamping: extent))
-            guard !overflow else { throw failure(path, .corrupt("chunk shape \(chunkDims) overflows")) }
+        var gridCount = 1
+        for axis in 0..<rank {
+            let (product, overflow) = chunkBytes.multipliedReportingOverflow(by: Int(clamping: chunkDims[axis]))
+            guard !overflow, product <= 1 << 32 else {
+                throw failure(path, .corrupt("chunk shape \(chunkDims) holds more than 4 GiB"))
+            }
             chunkBytes = product
+            gridCount *= Int((dims[axis] + chunkDims[axis] - 1) / chunkDims[axis])
         }
         var chunkCount: hsize_t = 0
         guard H5Dget_num_chunks(dataset.id, space.id, &chunkCount) >= 0 else {
             throw libraryFailure(path, "counting the chunks")
         }
+        let fileType = Handle(H5Dget_type(dataset.id), close: H5Tclose)
+        let littleEndian = elementSize == 1 || H5Tget_order(fileType.id) == H5T_ORDER_LE
+        let direct = fletcherIndex == nil && littleEndian && Int(chunkCount) == gridCount
+            && ids.allSatisfy { $0 == H5Z_FILTER_DEFLATE || $0 == H5Z_FILTER_SHUFFLE }
+        var seen = Set<Int>()
         var scratch = [UInt8](repeating: 0, count: 1 << 18)
+        var chunk = [UInt8](repeating: 0, count: direct ? chunkBytes : 0)
+        var unshuffled = [UInt8](repeating: 0, count: direct && shuffleIndex != nil && elementSize > 1 ? chunkBytes : 0)
         var raw: [UInt8] = []
         for index in 0..<chunkCount {
-            var offset = [hsize_t](repeating: 0, count: Int(rank))
+            var offset = [hsize_t](repeating: 0, count: rank)
             var mask: UInt32 = 0
             var address: haddr_t = 0
             var size: hsize_t = 0
             guard H5Dget_chunk_info(dataset.id, space.id, index, &offset, &mask, &address, &size) >= 0 else {
                 throw libraryFailure(path, "reading the chunk index")
             }
-            let chunk = "the chunk at \(offset)"
+            let name = "the chunk at \(offset)"
+            var gridIndex = 0
+            for axis in 0..<rank {
+                guard offset[axis] < dims[axis], offset[axis] % chunkDims[axis] == 0 else {
+                    throw failure(path, .corrupt("\(name) is not a chunk of the shape \(dims)"))
+                }
+                gridIndex = gridIndex * Int((dims[axis] + chunkDims[axis] - 1) / chunkDims[axis])
+                    + Int(offset[axis] / chunkDims[axis])
+            }
+            guard seen.insert(gridIndex).inserted else { throw failure(path, .corrupt("\(name) is stored twice")) }
             guard size <= hsize_t(Int.max), Int(size) <= chunkBytes + chunkBytes / 100 + 1 << 20 else {
-                throw failure(path, .corrupt("\(chunk) stores \(size) bytes for a chunk of \(chunkBytes)"))
+                throw failure(path, .corrupt("\(name) stores \(size) bytes for a chunk of \(chunkBytes)"))
             }
             raw = [UInt8](repeating: 0, count: Int(size))
             var readMask = mask
             guard H5Dread_chunk(dataset.id, chdf5_p_default(), offset, &readMask, &raw) >= 0 else {
-                throw libraryFailure(path, "reading \(chunk)")
+                throw libraryFailure(path, "reading \(name)")
             }
             var stored = raw.count
             if let fletcherIndex, mask & (1 << UInt32(fletcherIndex)) == 0 {
-                guard stored >= 4 else { throw failure(path, .corrupt("\(chunk) is shorter than its checksum")) }
+                guard stored >= 4 else { throw failure(path, .corrupt("\(name) is shorter than its checksum")) }
                 stored -= 4
             }
             if mask & (1 << UInt32(deflateIndex)) != 0 {
                 guard stored == chunkBytes else {
-                    throw failure(path, .corrupt("\(chunk) stores \(stored) bytes uncompressed, the chunk holds \(chunkBytes)"))
+                    throw failure(path, .corrupt("\(name) stores \(stored) bytes uncompressed, the chunk holds \(chunkBytes)"))
                 }
-                continue
+                if direct { chunk.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: chunkBytes)) } }
+            } else {
+                var thrown: FixtureError?
+                let inflated = chunk.withUnsafeMutableBytes { target -> Int in
+                    do {
+                        return try inflatedSize(raw, count: stored, into: direct ? target : nil, limit: chunkBytes,
+                                                scratch: &scratch, chunk: name, at: path)
+                    } catch let error as FixtureError { thrown = error; return 0 } catch { return 0 }
+                }
+                if let thrown { throw thrown }
+                guard inflated == chunkBytes else {
+                    throw failure(path, .corrupt("\(name) decompresses to \(inflated) bytes, the chunk holds \(chunkBytes)"))
+                }
             }
-            let inflated = try inflatedSize(raw, count: stored, limit: chunkBytes, scratch: &scratch, chunk: chunk, at: path)
-            guard inflated == chunkBytes else {
-                throw failure(path, .corrupt("\(chunk) decompresses to \(inflated) bytes, the chunk holds \(chunkBytes)"))
+            guard direct else { continue }
+            var source = chunk
+            if let shuffleIndex, elementSize > 1, mask & (1 << UInt32(shuffleIndex)) == 0 {
+                // HDF5's shuffle stores byte j of element i at j * n + i.
+                let n = chunkBytes / elementSize
+                chunk.withUnsafeBytes { input in
+                    unshuffled.withUnsafeMutableBytes { output in
+                        for j in 0..<elementSize {
+                            for i in 0..<n { output[i * elementSize + j] = input[j * n + i] }
+                        }
+                    }
+                }
+                source = unshuffled
             }
+            source.withUnsafeBytes { copyChunk($0, at: offset, chunkDims: chunkDims, dims: dims,
+                                               elementSize: elementSize, into: destination) }
+        }
+        return direct
+    }
+
+    /// Copies the part of a chunk (row-major, `chunkDims`) that lies inside the dataset into
+    /// `destination` (row-major, `dims`) at `offset`.
+    private func copyChunk(_ chunk: UnsafeRawBufferPointer, at offset: [hsize_t], chunkDims: [hsize_t],
+                           dims: [hsize_t], elementSize: Int, into destination: UnsafeMutableRawBufferPointer) {
+        let rank = dims.count
+        let extent = (0..<rank).map { Int(min(chunkDims[$0], dims[$0] - offset[$0])) }
+        var chunkStride = [Int](repeating: 1, count: rank), rowStride = [Int](repeating: 1, count: rank)
+        for axis in Swift.stride(from: rank - 2, through: 0, by: -1) {
+            chunkStride[axis] = chunkStride[axis + 1] * Int(chunkDims[axis + 1])
+            rowStride[axis] = rowStride[axis + 1] * Int(dims[axis + 1])
+        }
+        let rowBytes = extent[rank - 1] * elementSize
+        var index = [Int](repeating: 0, count: rank)  // the last entry stays 0
+        while true {
+            var from = 0, to = 0
+            for axis in 0..<rank {
+                from += index[axis] * chunkStride[axis]
+                to += (Int(offset[axis]) + index[axis]) * rowStride[axis]
+            }
+            (destination.baseAddress! + to * elementSize)
+                .copyMemory(from: chunk.baseAddress! + from * elementSize, byteCount: rowBytes)
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < extent[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+            if axis < 0 { return }
         }
     }
 
-    /// The number of bytes the zlib stream in `raw[0..<count]` inflates to, stopping as soon as it
-    /// exceeds `limit`; the stream must end and use all `count` bytes.
-    private func inflatedSize(_ raw: [UInt8], count: Int, limit: Int, scratch: inout [UInt8],
+    /// The number of bytes the zlib stream in `raw[0..<count]` inflates to, written into
+    /// `target` (when given) and then counted in `scratch`, stopping as soon as it exceeds
+    /// `limit`; the stream must end and use all `count` bytes.
+    private func inflatedSize(_ raw: [UInt8], count: Int, into target: UnsafeMutableRawBufferPointer?,
+                              limit: Int, scratch: inout [UInt8],
                               chunk: String, at path: String) throws(FixtureError) -> Int {
         var stream = z_stream()
         guard chdf5_inflate_init(&stream) == Z_OK else {
@@ -127,12 +219,17 @@ extension HDF5File {
         raw.withUnsafeBufferPointer { input in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
             stream.avail_in = UInt32(clamping: count)
-            scratch.withUnsafeMutableBufferPointer { output in
+            scratch.withUnsafeMutableBufferPointer { spare in
+                var intoTarget = target != nil && !target!.isEmpty
                 while status == Z_OK && total <= limit {
-                    stream.next_out = output.baseAddress
-                    stream.avail_out = UInt32(output.count)
+                    let out: UnsafeMutableRawBufferPointer = intoTarget
+                        ? UnsafeMutableRawBufferPointer(rebasing: target![total...])
+                        : UnsafeMutableRawBufferPointer(spare)
+                    stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    stream.avail_out = UInt32(clamping: out.count)
                     status = inflate(&stream, Z_NO_FLUSH)
-                    total += output.count - Int(stream.avail_out)
+                    total += out.count - Int(stream.avail_out)
+                    if intoTarget && total >= target!.count { intoTarget = false }
                     if status == Z_BUF_ERROR && stream.avail_in == 0 { break }  // the stream stops short
                     if status == Z_BUF_ERROR { status = Z_OK }
                 }

@@ -64,6 +64,33 @@ import Testing
         #expect(what.contains("decompresses to"), "\(what)")
     }
 
+    /// The module's own chunk reader (gzip, with and without shuffle, edge chunks, 1-3 dimensions)
+    /// against h5py's values, and the library's read where it falls back (chunks never written,
+    /// big-endian, fletcher32).
+    @Test func compressedChunksReadAsH5pyWritesThem() throws {
+        try withTemporaryFolder { folder in
+            let path = "\(folder)/chunks.h5"
+            _ = try runPython("""
+                import h5py, numpy as np, sys
+                with h5py.File(sys.argv[1], "w") as f:
+                    f.create_dataset("u16", data=np.arange(5 * 7 * 9, dtype=np.uint16).reshape(5, 7, 9), chunks=(2, 3, 4), compression="gzip", shuffle=True)
+                    f.create_dataset("f32", data=np.arange(33 * 5, dtype=np.float32).reshape(33, 5) / 7, chunks=(8, 5), compression="gzip")
+                    f.create_dataset("u8", data=(np.arange(1000) % 251).astype(np.uint8), chunks=(64,), compression="gzip", shuffle=True)
+                    f.create_dataset("be", data=np.arange(40, dtype=">u2").reshape(8, 5), chunks=(3, 5), compression="gzip")
+                    f.create_dataset("sum", data=np.arange(40, dtype=np.uint16).reshape(8, 5), chunks=(3, 2), compression="gzip", fletcher32=True)
+                    d = f.create_dataset("sparse", shape=(8, 5), dtype=np.uint16, chunks=(4, 5), compression="gzip", fillvalue=7)
+                    d[0:4] = np.arange(20, dtype=np.uint16).reshape(4, 5)
+                """, [path])
+            let file = try HDF5File(reading: path)
+            #expect(try file.readArray("u16", as: UInt16.self).values == (0..<(5 * 7 * 9)).map { UInt16($0) })
+            #expect(try file.readArray("f32", as: Float.self).values == (0..<(33 * 5)).map { Float($0) / 7 })
+            #expect(try file.readArray("u8", as: UInt8.self).values == (0..<1000).map { UInt8($0 % 251) })
+            #expect(try file.readArray("be", as: UInt16.self).values == (0..<40).map { UInt16($0) })
+            #expect(try file.readArray("sum", as: UInt16.self).values == (0..<40).map { UInt16($0) })
+            #expect(try file.readArray("sparse", as: UInt16.self).values == (0..<20).map { UInt16($0) } + [UInt16](repeating: 7, count: 20))
+        }
+    }
+
     @Test func controlCharactersAreEscapedIntoOneLine() {
         #expect(escaped("row\nwise\t\u{1b}[31m\r") == "row\\nwise\\t\\u{1b}[31m\\r")
         let error = FixtureError(file: "a\nb.h5", path: "/results/x\ny", problem: .missingDataset)
