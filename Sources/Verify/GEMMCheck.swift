@@ -71,7 +71,9 @@ struct GEMMCheck {
                         examples[index] = MismatchReport(
                             index: index, coordinates: unravel(index, shape), group: block.group, row: globalRow, column: j,
                             inputBits: nil, expected: hex(block.bits[e], width: 4), actual: hex(actualBits, width: 4),
-                            expectedValue: "\(exact)", actualValue: "\(actual)", bound: bound, cause: cause)
+                            expectedValue: "\(exact)", actualValue: "\(actual)",
+                            bound: bound.isFinite ? bound : nil,  // no finite bound (a NaN or Inf term): JSON null
+                            cause: cause)
                     }
                 }
             }
