@@ -8,6 +8,9 @@
 #define CHDF5_SHIM_H
 
 #include <hdf5/serial/hdf5.h>
+// zlib (a dependency of libhdf5-dev): compressed chunks are inflated once by the HDF5 module
+// itself to check that each stream gives exactly its chunk's bytes (issue 12).
+#include <zlib.h>
 
 // Defaults and "everything" selectors.
 static inline hid_t chdf5_p_default(void) { return H5P_DEFAULT; }
@@ -52,5 +55,8 @@ static inline hid_t chdf5_t_std_u32le(void) { return H5T_STD_U32LE; }
 static inline hid_t chdf5_t_std_u64le(void) { return H5T_STD_U64LE; }
 static inline hid_t chdf5_t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t chdf5_t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
+
+// zlib's inflateInit is a macro that passes the library's version and the stream's size.
+static inline int chdf5_inflate_init(z_stream *stream) { return inflateInit(stream); }
 
 #endif

@@ -1,3 +1,4 @@
+import Foundation
 import FP8
 import Recipes
 
@@ -84,5 +85,35 @@ public struct GeneratorConfig: Sendable {
     public static func deepSeekV3_16B(seed: UInt64 = 0) -> GeneratorConfig {
         GeneratorConfig(m: 98432, k: 2048, n: 1408, g: 8, seed: seed, withGEMM: false,
                         description: "DeepSeek-V3-16B MoE layer shapes")
+    }
+
+    /// Why this shape cannot be generated on this machine, or nil (issue 12: `generate` refuses
+    /// sizes it cannot hold, exit 2, instead of trapping on an overflow or a failed allocation).
+    /// M and G must fit the int32 offsets; every tensor's element count (a [M,K], b [G,K,N],
+    /// grad_out [M,N]) must fit an Int; and the generator's working set, about 8 bytes per
+    /// element of them all (bf16 inputs, fp8 copies, scales, GEMM outputs), must fit in
+    /// `memory` bytes (default: the machine's physical memory).
+    public func sizeProblem(memory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> String? {
+        guard m <= Int(Int32.max) else { return "M = \(m) does not fit the int32 offsets (at most \(Int32.max))" }
+        guard g <= Int(Int32.max) else { return "G = \(g) does not fit the int32 offsets (at most \(Int32.max))" }
+        func product(_ factors: [Int]) -> Int? {
+            var p = 1
+            for f in factors {
+                let (r, overflow) = p.multipliedReportingOverflow(by: f)
+                if overflow { return nil }
+                p = r
+            }
+            return p
+        }
+        guard let mk = product([m, k]), let gkn = product([g, k, n]), let mn = product([m, n]),
+              let total = product([mk.addingReportingOverflow(gkn).overflow ? -1 : mk + gkn, 1]),
+              total >= 0, !total.addingReportingOverflow(mn).overflow,
+              let bytes = product([total + mn, 8])
+        else { return "M=\(m) K=\(k) N=\(n) G=\(g): the tensors' sizes overflow a 64-bit count" }
+        guard UInt64(bytes) <= memory else {
+            return String(format: "M=%d K=%d N=%d G=%d needs about %.1f GB to generate, this machine has %.1f GB",
+                          m, k, n, g, Double(bytes) / 1e9, Double(memory) / 1e9)
+        }
+        return nil
     }
 }

@@ -60,6 +60,12 @@ public struct FixtureError: Error, Equatable, Sendable, CustomStringConvertible 
         case closed
         /// An HDF5 call failed; `operation` is what was being done, `detail` HDF5's innermost message.
         case library(operation: String, detail: String)
+        /// A feature a fixture may not use, because it reads outside the file or cannot be
+        /// checked (external links, external raw storage, virtual datasets, unknown filters).
+        case notAllowed(String)
+        /// The object exists (its link is there) but cannot be read as it should be: a dangling
+        /// or cyclic soft link, a header the library cannot decode; `detail` says why.
+        case unreadable(String)
         /// A file-system operation (copy, rename, remove) failed.
         case fileSystem(operation: String, detail: String)
     }
@@ -77,9 +83,10 @@ public struct FixtureError: Error, Equatable, Sendable, CustomStringConvertible 
         self.problem = problem
     }
 
-    /// `"<file>: <path>: <what is wrong>"`.
+    /// `"<file>: <path>: <what is wrong>"`, on one line: control characters in any part (a
+    /// newline in an HDF5 name) are escaped.
     public var description: String {
-        "\(file): \(path): \(problem.text)"
+        escaped("\(file): \(path): \(problem.text)")
     }
 }
 
@@ -101,7 +108,8 @@ extension FixtureError.Problem {
         case .missingObject: "no such group or dataset"
         case .missingAttribute(let name): "no attribute '\(name)'"
         case .alreadyExists(let what): "\(what) exists already"
-        case .wrongObjectKind(let expected, let found): "expected a \(expected), found a \(found)"
+        case .wrongObjectKind(let expected, let found):
+            "expected a \(expected), found \(found == "other" ? "an object that is neither a group nor a dataset (a named datatype?)" : "a " + found)"
         case .wrongType(let expected, let found):
             "wrong element type: expected \(expected), found \(found)"
         case .wrongRank(let expected, let found): "wrong rank: expected \(expected), found \(found)"
@@ -116,6 +124,8 @@ extension FixtureError.Problem {
         case .notWritable: "file is open read-only"
         case .closed: "file is closed"
         case .library(let operation, let detail): "\(operation) failed: \(detail)"
+        case .notAllowed(let what): "\(what): not allowed in a fixture"
+        case .unreadable(let detail): "exists but cannot be read: \(detail)"
         case .fileSystem(let operation, let detail): "\(operation) failed: \(detail)"
         }
     }

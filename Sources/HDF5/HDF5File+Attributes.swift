@@ -8,8 +8,9 @@ extension HDF5File {
     ///
     /// Errors: `.missingObject`, `.library`.
     public func attributeNames(at path: String = "/") throws(FixtureError) -> [String] {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+          try ReadProgress.step(self.path, absolute, "listing the attributes") { () throws(FixtureError) in
             let object = try openObject(absolute)
             final class Names { var list: [String] = [] }
             let names = Names()
@@ -24,17 +25,20 @@ extension HDF5File {
             }
             guard status >= 0 else { throw libraryFailure(absolute, "listing attributes") }
             return names.list
+          }
         }
     }
 
     /// Whether the group or dataset at `path` has an attribute `name`. Errors: `.missingObject`.
     public func hasAttribute(_ name: String, at path: String = "/") throws(FixtureError) -> Bool {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+          try ReadProgress.step(self.path, absolute, "looking up attribute '\(name)'") { () throws(FixtureError) in
             let object = try openObject(absolute)
             let found = H5Aexists(object.id, name)
             guard found >= 0 else { throw libraryFailure(absolute, "looking up attribute '\(name)'") }
             return found > 0
+          }
         }
     }
 
@@ -157,8 +161,9 @@ extension HDF5File {
         _ name: String, at path: String,
         _ body: (hid_t, hid_t, String) throws(FixtureError) -> R
     ) throws(FixtureError) -> R {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+          try ReadProgress.step(self.path, absolute, "reading attribute '\(name)'") { () throws(FixtureError) in
             let object = try openObject(absolute)
             let found = H5Aexists(object.id, name)
             guard found >= 0 else { throw libraryFailure(absolute, "looking up attribute '\(name)'") }
@@ -175,6 +180,7 @@ extension HDF5File {
                 throw failure(absolute, .notAScalar(attribute: name, shape: shape))
             }
             return try body(attribute.id, type.id, absolute)
+          }
         }
     }
 

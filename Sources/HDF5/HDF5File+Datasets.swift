@@ -1,4 +1,5 @@
 internal import CHDF5
+import Foundation
 
 extension HDF5File {
     /// Reads the whole dataset at `path` as elements of type `T`.
@@ -17,27 +18,17 @@ extension HDF5File {
     public func readArray<T: HDF5Element>(
         _ path: String, as type: T.Type = T.self, shape expected: [Int?]? = nil
     ) throws(FixtureError) -> HDF5Array<T> {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+          try ReadProgress.step(self.path, absolute, "opening the dataset") { () throws(FixtureError) in
             let dataset = try openObject(absolute, expecting: .dataset)
             try requireElementKind(T.hdf5Kind, of: dataset, at: absolute)
             let shape = try datasetShape(dataset, at: absolute)
             if let expected { try require(shape, matches: expected, at: absolute) }
             let count = try elementCount(shape, size: T.hdf5Kind.size, at: absolute)
             try requirePlausibleSize(count * T.hdf5Kind.size, of: dataset, at: absolute)
-
-            var values = [T]()
-            if count > 0 {
-                var status: herr_t = -1
-                values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    status = H5Dread(dataset.id, T.hdf5Kind.memoryType, chdf5_s_all(),
-                                     chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
-                    // On failure the (trivial) elements are never looked at: the array is dropped.
-                    initialized = status >= 0 ? count : 0
-                }
-                guard status >= 0 else { throw libraryFailure(absolute, "reading the data") }
-            }
-            return HDF5Array(values: values, shape: shape)
+            return try readValues(dataset, count: count, shape: shape, at: absolute, as: T.self)
+          }
         }
     }
 
@@ -45,9 +36,11 @@ extension HDF5File {
     ///
     /// Errors: `.missingDataset`, `.wrongObjectKind`, `.nullDataspace`.
     public func shape(of path: String) throws(FixtureError) -> [Int] {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
-            return try datasetShape(try openObject(absolute, expecting: .dataset), at: absolute)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+            try ReadProgress.step(self.path, absolute, "reading the shape") { () throws(FixtureError) in
+                try datasetShape(try openObject(absolute, expecting: .dataset), at: absolute)
+            }
         }
     }
 
@@ -56,12 +49,14 @@ extension HDF5File {
     ///
     /// Errors: `.missingDataset`, `.wrongObjectKind`, `.library`.
     public func elementTypeName(of path: String) throws(FixtureError) -> String {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+          try ReadProgress.step(self.path, absolute, "reading the element type") { () throws(FixtureError) in
             let dataset = try openObject(absolute, expecting: .dataset)
             let type = Handle(H5Dget_type(dataset.id), close: H5Tclose)
             guard type.id >= 0 else { throw libraryFailure(absolute, "reading the element type") }
             return HDF5Datatype.name(of: type.id)
+          }
         }
     }
 
@@ -85,7 +80,7 @@ extension HDF5File {
                 throw failure(absolute, .invalidArgument(
                     "\(values.count) values do not fill shape \(shapeText(shape))"))
             }
-            if let found = lookUp(absolute, in: file) {
+            if let found = try lookUp(absolute, in: file) {
                 throw failure(absolute, .alreadyExists(found.rawValue))
             }
             try requireParentGroups(of: absolute, in: file)
@@ -115,6 +110,38 @@ extension HDF5File {
     }
 
     // MARK: - Internals
+
+    /// The checked read of a dataset whose size has been checked, into a zero-filled buffer
+    /// (no outcome depends on memory left uninitialised): gzip-compressed chunks are inflated and
+    /// checked by `readCompressedChunks` (each stream must give exactly its chunk's bytes), which
+    /// also fills the buffer where it can; anything else is read by the library.
+    private func readValues<T: HDF5Element>(_ dataset: borrowing Handle, count: Int, shape: [Int],
+                                            at absolute: String, as: T.Type) throws(FixtureError)
+        -> HDF5Array<T>
+    {
+        guard count > 0 else { return HDF5Array(values: [], shape: shape) }
+        let bytes = count * T.hdf5Kind.size
+        return try ReadProgress.step(self.path, absolute, "reading the data", bytes: bytes)
+        { () throws(FixtureError) in
+            var values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                _ = UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
+                initialized = count  // all bytes zero: a valid value of every HDF5Element
+            }
+            var thrown: FixtureError?
+            let filled = values.withUnsafeMutableBytes { buffer -> Bool in
+                do { return try readCompressedChunks(dataset, elementSize: T.hdf5Kind.size, into: buffer, at: absolute) }
+                catch let error as FixtureError { thrown = error; return false } catch { return false }
+            }
+            if let thrown { throw thrown }
+            if filled { return HDF5Array(values: values, shape: shape) }
+            let status = values.withUnsafeMutableBytes {
+                H5Dread(dataset.id, T.hdf5Kind.memoryType, chdf5_s_all(), chdf5_s_all(),
+                        chdf5_p_default(), $0.baseAddress)
+            }
+            guard status >= 0 else { throw libraryFailure(absolute, "reading the data") }
+            return HDF5Array(values: values, shape: shape)
+        }
+    }
 
     private func requireElementKind(_ kind: HDF5ElementKind, of dataset: borrowing Handle,
                                     at path: String) throws(FixtureError) {
@@ -165,22 +192,37 @@ extension HDF5File {
         return count
     }
 
-    /// Refuses a read the file cannot back, so that a damaged header cannot make us allocate
-    /// terabytes: the bytes asked for may exceed the bytes stored only by deflate's best ratio
-    /// (about 1032:1) when the dataset is filtered, plus 64 MiB for chunks never written (which
-    /// read as fill values).
+    /// Refuses a read the file cannot back, before anything is allocated, so that a damaged
+    /// header or a compression bomb cannot make us allocate gigabytes: a filtered dataset may
+    /// declare at most 100 times the bytes it stores (real fixtures compress bf16 and fp8 data
+    /// less than 3:1; a zlib stream of zeros reaches 1032:1), an unfiltered one what it stores,
+    /// each plus 64 MiB for chunks never written (which read as fill values); and no dataset
+    /// may declare more than a third of the process's memory budget (`memoryBudget`).
     private func requirePlausibleSize(_ bytes: Int, of dataset: borrowing Handle, at path: String)
         throws(FixtureError)
     {
         let stored = Int(clamping: H5Dget_storage_size(dataset.id))
         let creation = Handle(H5Dget_create_plist(dataset.id), close: H5Pclose)
         guard creation.id >= 0 else { throw libraryFailure(path, "reading the storage layout") }
-        let ratio = H5Pget_nfilters(creation.id) > 0 ? 1100 : 1
+        let ratio = H5Pget_nfilters(creation.id) > 0 ? 100 : 1
         let unwritten = 64 << 20
         let limit = stored > (Int.max - unwritten) / ratio ? Int.max : stored * ratio + unwritten
         guard bytes <= limit else {
-            throw failure(path, .corrupt("the dataset claims \(bytes) bytes, the file stores \(stored)"))
+            throw failure(path, .corrupt("the dataset declares \(bytes) bytes, the file stores \(stored) for it"
+                + (ratio > 1 ? " (more than \(ratio):1 compression: a zlib bomb?)" : "")))
         }
+        if let budget = Self.memoryBudget, bytes > budget / 3 {
+            throw failure(path, .corrupt("the dataset declares \(bytes) bytes, more than a third of the memory "
+                + "budget of \(budget) bytes (FP8MOE_MEMORY_LIMIT sets the budget)"))
+        }
+    }
+
+    /// The address space this process may use (RLIMIT_AS, which the CLI's supervisor sets for
+    /// the reading child), or nil when unlimited.
+    static var memoryBudget: Int? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        return Int(clamping: limit.rlim_cur)
     }
 
     private func dataspace(_ shape: [Int], at path: String) throws(FixtureError) -> Handle {

@@ -8,18 +8,22 @@ public enum HDF5ObjectKind: String, Sendable {
 }
 
 extension HDF5File {
-    /// The kind of object at `path`, or nil if nothing is there (a missing parent, a parent that
-    /// is not a group, or a dangling link all count as nothing).
+    /// The kind of object at `path`, or nil if no link is there (a missing parent or a parent
+    /// that is not a group count as nothing). Soft links are followed inside the file.
     ///
-    /// Errors: `.closed` only.
+    /// Errors: `.closed`; `.unreadable` for a link that exists but leads to nothing readable
+    /// (dangling or cyclic soft link, an object the library cannot decode); `.notAllowed` for
+    /// an external or user-defined link.
     public func objectKind(at path: String) throws(FixtureError) -> HDF5ObjectKind? {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
-            return lookUp(absolute, in: try openID(absolute))
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+            try ReadProgress.step(self.path, absolute, "looking up the object") { () throws(FixtureError) in
+                try lookUp(absolute, in: try openID(absolute))
+            }
         }
     }
 
-    /// Whether a group or dataset exists at `path`. Errors: `.closed` only.
+    /// Whether a group or dataset exists at `path`. Errors: those of `objectKind(at:)`.
     public func exists(_ path: String) throws(FixtureError) -> Bool {
         try objectKind(at: path) != nil
     }
@@ -28,8 +32,9 @@ extension HDF5File {
     ///
     /// Errors: `.missingGroup`, `.wrongObjectKind` if `path` is a dataset, `.library`.
     public func members(of path: String = "/") throws(FixtureError) -> [String] {
-        try HDF5Library.locked { () throws(FixtureError) in
-            let absolute = Self.absolute(path)
+        let absolute = Self.absolute(path)
+        return try HDF5Library.locked { () throws(FixtureError) in
+          try ReadProgress.step(self.path, absolute, "listing the group") { () throws(FixtureError) in
             let group = try openObject(absolute, expecting: .group)
             var info = H5G_info_t()
             guard H5Gget_info(group.id, &info) >= 0 else {
@@ -44,6 +49,7 @@ extension HDF5File {
                 names.append(name)
             }
             return names
+          }
         }
     }
 
@@ -56,7 +62,7 @@ extension HDF5File {
         try HDF5Library.locked { () throws(FixtureError) in
             let absolute = Self.absolute(path)
             let file = try writableID(absolute)
-            if let found = lookUp(absolute, in: file) {
+            if let found = try lookUp(absolute, in: file) {
                 if found == .group { return }
                 throw failure(absolute, .alreadyExists(found.rawValue))
             }
@@ -75,23 +81,95 @@ extension HDF5File {
         "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 
-    /// The kind of object at the absolute `path`, nil if none. Leaves no HDF5 error behind.
-    func lookUp(_ path: String, in file: hid_t) -> HDF5ObjectKind? {
+    /// The kind of object at the absolute `path`, nil if no link is there. Leaves no HDF5 error
+    /// behind.
+    ///
+    /// Nothing unreadable counts as absent (issue 12): a link that exists but leads nowhere (a
+    /// dangling, cyclic or self soft link), or to an object the library cannot open (a header it
+    /// cannot decode, a format newer than it), is an error, and so are external and
+    /// user-defined links ("not allowed in a fixture"). Soft links are followed inside the file
+    /// only, by `resolve`.
+    func lookUp(_ path: String, in file: hid_t) throws(FixtureError) -> HDF5ObjectKind? {
         defer { _ = H5Eclear2(chdf5_e_default()) }
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            guard H5Lexists(file, prefix, chdf5_p_default()) > 0 else { return nil }
+        guard let resolved = try resolve(path, in: file, asked: path, through: []) else { return nil }
+        let object = H5Oopen(file, resolved, chdf5_p_default())
+        guard object >= 0 else {
+            throw failure(path, .unreadable(HDF5Library.explained(HDF5Library.innermostMessage())))
         }
-        guard H5Oexists_by_name(file, path, chdf5_p_default()) > 0 else { return nil }
-        let object = H5Oopen(file, path, chdf5_p_default())
-        guard object >= 0 else { return nil }
         defer { _ = H5Oclose(object) }
         switch H5Iget_type(object) {
         case H5I_GROUP: return .group
         case H5I_DATASET: return .dataset
         default: return .other
         }
+    }
+
+    /// The path of hard links only that `path` names, following soft links inside the file;
+    /// nil when some component has no link (a missing object, or a parent that is a dataset).
+    ///
+    /// Errors (at `asked`): `.unreadable` for a dangling soft link, a cycle of soft links (or
+    /// more than 16 in a row), a link the library cannot read; `.notAllowed` for an external or
+    /// user-defined link.
+    func resolve(_ path: String, in file: hid_t, asked: String, through visited: [String])
+        throws(FixtureError) -> String?
+    {
+        var resolved = ""
+        for component in path.split(separator: "/") where component != "." {
+            let candidate = resolved + "/" + component
+            guard H5Lexists(file, candidate, chdf5_p_default()) > 0 else {
+                _ = H5Eclear2(chdf5_e_default())
+                return nil
+            }
+            var info = H5L_info_t()
+            guard H5Lget_info(file, candidate, &info, chdf5_p_default()) >= 0 else {
+                throw failure(asked, .unreadable("the link \(candidate): \(HDF5Library.innermostMessage())"))
+            }
+            switch info.type {
+            case H5L_TYPE_HARD:
+                resolved = candidate
+            case H5L_TYPE_SOFT:
+                let target = try linkValue(candidate, size: info.u.val_size, in: file, asked: asked)
+                let chain = visited + [candidate]
+                guard !visited.contains(candidate), chain.count <= 16 else {
+                    throw failure(asked, .unreadable(
+                        "soft links in a cycle (\(chain.joined(separator: " -> ")))"))
+                }
+                let absoluteTarget = target.hasPrefix("/") ? target : resolved + "/" + target
+                guard let next = try resolve(absoluteTarget, in: file, asked: asked, through: chain) else {
+                    throw failure(asked, .unreadable(
+                        "the soft link \(candidate) points to \(target), which does not exist"))
+                }
+                resolved = next == "/" ? "" : next
+            case H5L_TYPE_EXTERNAL:
+                let value = try linkValue(candidate, size: info.u.val_size, in: file, asked: asked,
+                                          external: true)
+                throw failure(asked, .notAllowed("external link \(candidate) (to \(value))"))
+            default:
+                throw failure(asked, .notAllowed("user-defined link \(candidate)"))
+            }
+        }
+        return resolved.isEmpty ? "/" : resolved
+    }
+
+    /// The value of a soft link (its target path) or of an external link (`file:/path`).
+    private func linkValue(_ link: String, size: Int, in file: hid_t, asked: String,
+                           external: Bool = false) throws(FixtureError) -> String {
+        guard size > 0, size <= 1 << 16 else {
+            throw failure(asked, .unreadable("the link \(link) has a value of \(size) bytes"))
+        }
+        var buffer = [CChar](repeating: 0, count: size + 1)
+        guard H5Lget_val(file, link, &buffer, size, chdf5_p_default()) >= 0 else {
+            throw failure(asked, .unreadable("the link \(link): \(HDF5Library.innermostMessage())"))
+        }
+        guard external else {
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        var flags: UInt32 = 0
+        var fileName: UnsafePointer<CChar>? = nil
+        var objectName: UnsafePointer<CChar>? = nil
+        guard H5Lunpack_elink_val(&buffer, size, &flags, &fileName, &objectName) >= 0,
+              let fileName, let objectName else { return "another file" }
+        return "\(String(cString: fileName)):\(String(cString: objectName))"
     }
 
     /// Opens the group or dataset at the absolute `path`, checking its kind if `expected` is given.
@@ -101,7 +179,7 @@ extension HDF5File {
         throws(FixtureError) -> Handle
     {
         let file = try openID(path)
-        guard let found = lookUp(path, in: file) else {
+        guard let found = try lookUp(path, in: file) else {
             switch expected {
             case .group: throw failure(path, .missingGroup)
             case .dataset: throw failure(path, .missingDataset)
@@ -111,8 +189,10 @@ extension HDF5File {
         if let expected, expected != found {
             throw failure(path, .wrongObjectKind(expected: expected.rawValue, found: found.rawValue))
         }
-        let object = Handle(H5Oopen(file, path, chdf5_p_default()), close: H5Oclose)
+        let resolved = try resolve(path, in: file, asked: path, through: []) ?? path
+        let object = Handle(H5Oopen(file, resolved, chdf5_p_default()), close: H5Oclose)
         guard object.id >= 0 else { throw libraryFailure(path, "opening the \(found.rawValue)") }
+        if found == .dataset { try requireStorageInFile(object, at: path) }
         return object
     }
 
@@ -121,7 +201,7 @@ extension HDF5File {
         var prefix = ""
         for component in path.split(separator: "/").dropLast() {
             prefix += "/" + component
-            guard let kind = lookUp(prefix, in: file) else { return }
+            guard let kind = try lookUp(prefix, in: file) else { return }
             if kind != .group {
                 throw failure(prefix, .wrongObjectKind(expected: "group", found: kind.rawValue))
             }

@@ -62,8 +62,10 @@ public final class HDF5File {
         self.mode = .readOnly
         self.workingPath = path
         self.fileID = try HDF5Library.locked { () throws(FixtureError) -> hid_t in
-            try Self.checkIsHDF5(path)
-            return try Self.open(workingPath: path, reportedAs: path, writable: false)
+            try ReadProgress.step(path, "/", "opening the file") { () throws(FixtureError) -> hid_t in
+                try Self.checkIsHDF5(path)
+                return try Self.open(workingPath: path, reportedAs: path, writable: false)
+            }
         }
     }
 
@@ -127,7 +129,7 @@ public final class HDF5File {
         try? HDF5Library.locked { () throws(FixtureError) in
             guard let id = fileID else { return }
             fileID = nil
-            _ = H5Fclose(id)
+            try? ReadProgress.step(path, "/", "closing the file") { () throws(FixtureError) in _ = H5Fclose(id) }
             if mode != .readOnly {
                 try? FileManager.default.removeItem(atPath: workingPath)
             }

@@ -38,6 +38,27 @@ enum HDF5Library {
     }
 }
 
+extension HDF5Library {
+    /// The HDF5 library's version, `1.10.8` on Debian 12.
+    static let version: String = {
+        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+        _ = H5get_libversion(&major, &minor, &release)
+        return "\(major).\(minor).\(release)"
+    }()
+
+    /// HDF5's message for an object it cannot decode, with what to do when the cause is a file
+    /// format newer than this library (h5py's `libver='latest'` under HDF5 2.0 writes version-5
+    /// layout messages and version-4 data/fill messages that 1.10 cannot read).
+    static func explained(_ message: String) -> String {
+        let lowered = message.lowercased()
+        let newer = ["bad version", "version not supported", "unsupported", "wrong version",
+                     "bad layout", "invalid version"].contains { lowered.contains($0) }
+        guard newer else { return message }
+        return "\(message) (the object uses an HDF5 format feature newer than this library, HDF5 "
+            + "\(version), reads; write the file with h5py.File(path, \"w\", libver=(\"earliest\", \"v110\")))"
+    }
+}
+
 /// An HDF5 identifier owned by the current scope and closed when the scope ends.
 ///
 /// Preconditions: `id` is a valid identifier that the caller owns (not a predefined type id),

@@ -48,7 +48,12 @@ public struct FixtureInputs: Sendable {
     public static func read(_ file: HDF5File) throws(InvalidFixture) -> FixtureInputs {
         var inputs = FixtureInputs()
         func bf16(_ path: String, rank: Int) throws(InvalidFixture) -> BF16Tensor? {
-            guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.exists(path) }) else { return nil }
+            // Absent only when no link is there: an unreadable or non-dataset object is an error.
+            guard let kind = try InvalidFixture.wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) else { return nil }
+            guard kind == .dataset else {
+                throw InvalidFixture(FixtureError(file: file.path, path: path,
+                                                  problem: .wrongObjectKind(expected: "dataset", found: kind.rawValue)))
+            }
             let dtype = try InvalidFixture.wrap { () throws(FixtureError) in
                 try file.hasAttribute("dtype", at: path) ? try file.stringAttribute("dtype", at: path) : nil
             }

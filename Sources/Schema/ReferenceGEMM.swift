@@ -1,3 +1,4 @@
+import Groups
 import GroupedGEMM
 import Recipes
 
@@ -37,7 +38,7 @@ public enum ReferenceGEMM {
 
     /// Why the operands cannot be multiplied (ranks, inner dimensions, scale counts), or nil.
     public static func inconsistency(_ kind: GEMMKind, _ x: GroupedGEMM.Operand, _ y: GroupedGEMM.Operand,
-                                     groups: Int) -> String? {
+                                     groups: Int, offsets: [Int]? = nil) -> String? {
         let (xs, ys) = (x.shape, y.shape)
         let ok: Bool = switch kind {
         case .out: xs.count == 2 && ys.count == 3 && xs[1] == ys[1] && ys[0] == groups
@@ -45,6 +46,9 @@ public enum ReferenceGEMM {
         case .gradB: xs.count == 2 && ys.count == 2 && xs[0] == ys[0]
         }
         guard ok else { return "operand shapes \(xs) and \(ys) do not fit \(kind.rawValue) with G = \(groups)" }
+        if let offsets, let problem = GroupOffsets(offsets).problem(rows: xs[0]) {
+            return "the offsets do not fit the operand's \(xs[0]) rows: \(problem)"
+        }
         for (o, rows) in [(x, xs[0]), (y, ys[0])] {
             let need = o.scales.requiredCount(groups: groups) ?? rows
             if o.scales.scales.count != need { return "an operand has \(o.scales.scales.count) scales, its layout needs \(need)" }

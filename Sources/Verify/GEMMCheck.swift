@@ -78,7 +78,8 @@ struct GEMMCheck {
                         examples[index] = MismatchReport(
                             index: index, coordinates: unravel(index, shape), group: block.group, row: globalRow, column: j,
                             inputBits: nil, expected: hex(block.bits[e], width: 4), actual: hex(actualBits, width: 4),
-                            expectedValue: "\(exact)", actualValue: "\(actual)", bound: bound, cause: cause)
+                            expectedValue: "\(exact)", actualValue: "\(actual)",
+                            bound: bound, cause: cause)  // a NaN or Inf bound is "nan" / "inf" in the JSON (JSONCoding)
                     }
                 }
             }

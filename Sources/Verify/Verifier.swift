@@ -236,7 +236,7 @@ public enum Verifier {
             xy = found
         }
         let (x, y) = xy
-        if let problem = ReferenceGEMM.inconsistency(kind, x, y, groups: offsets.count) { r.skipped = problem; return r }
+        if let problem = ReferenceGEMM.inconsistency(kind, x, y, groups: offsets.count, offsets: offsets) { r.skipped = problem; return r }
         let shape = ReferenceGEMM.outputShape(kind, x, y, groups: offsets.count)
         guard shape == d.shape else { r.skipped = "operand shapes give \(shape), the output is \(d.shape)"; return r }
         var check = GEMMCheck(kind: kind, x: x, y: y, offsets: offsets, declaration: d.declaration, actual: d.bf16, shape: shape)

@@ -106,7 +106,13 @@ enum FixtureValidation {
         for member in members.sorted() {
             guard let d = ResultDataset(name: member) else { continue }  // unknown names are ignored
             let path = "\(group)/\(member)"
-            guard try InvalidFixture.wrap({ () throws(FixtureError) in try file.objectKind(at: path) }) == .dataset else { continue }
+            // A known name must be a readable dataset: a group there (or an unreadable object) is
+            // an error, never a dataset silently left out (issue 12).
+            let kind = try InvalidFixture.wrap { () throws(FixtureError) in try file.objectKind(at: path) }
+            guard kind == .dataset else {
+                throw InvalidFixture(FixtureError(file: file.path, path: path,
+                                                  problem: .wrongObjectKind(expected: "dataset", found: kind?.rawValue ?? "nothing")))
+            }
             datasets.append(try dataset(file, reference, d, path, groupAttributes, groupDeclaration))
         }
         return ProducerPlan(name: name, attributes: groupAttributes, datasets: datasets)
@@ -150,6 +156,7 @@ enum FixtureValidation {
                 }
             }
             if case .payload = d {
+                try checkAgainstOffsets(file, path, plan.shape, weight: op.isWeight, inputs)
                 plan.codes = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
                 if let expected, plan.shape != expected { throw fail("shape \(plan.shape) disagrees with the source's \(expected)") }
             } else if recipe.scaleFormat == .e8m0 {
@@ -180,6 +187,7 @@ enum FixtureValidation {
             }
             var plan = DatasetPlan(dataset: d, path: path, declaration: declaration, recipe: recipe, reduction: nil,
                                    shape: try InvalidFixture.wrap { () throws(FixtureError) in try file.shape(of: path) })
+            try checkAgainstOffsets(file, path, plan.shape, weight: kind == .gradB, inputs)
             plan.bf16 = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt16.self).values }
             let (m, k) = (inputs.rowCount, inputs.a?.shape[1] ?? inputs.b?.shape[1])
             let (n, g) = (inputs.b?.shape[2] ?? inputs.gradOut?.shape[1], inputs.groupCount)
@@ -192,6 +200,23 @@ enum FixtureValidation {
                 throw fail("shape \(plan.shape) disagrees with the inputs (expected \(expected.map { $0.map(String.init) ?? "?" }))")
             }
             return plan
+        }
+    }
+
+    /// The offsets against the extents a producer's dataset supplies, with or without the inputs
+    /// (issue 12): a dataset of the rows ([M, ...]: payloads of a and grad_out, out, grad_a) must
+    /// hold every group's rows; one per expert ([G, ...]: payloads of b, grad_b) one entry per offset.
+    static func checkAgainstOffsets(_ file: HDF5File, _ path: String, _ shape: [Int], weight: Bool,
+                                    _ inputs: FixtureInputs) throws(InvalidFixture) {
+        guard let offsets = inputs.offsets, let first = shape.first else { return }
+        if weight {
+            guard first == offsets.count else {
+                throw InvalidFixture(file: file.path, path: path, problem:
+                    "shape \(shape) has \(first) experts, /inputs/offsets has G = \(offsets.count)")
+            }
+        } else if shape.count >= 2, let problem = GroupOffsets(offsets).problem(rows: first) {
+            throw InvalidFixture(file: file.path, path: FixtureSchema.offsets,
+                                 problem: "\(problem) (the rows of \(path), shape \(shape))")
         }
     }
 

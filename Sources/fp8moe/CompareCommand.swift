@@ -44,6 +44,7 @@ struct CompareCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        try Supervisor.runSupervisedUnlessChild(files: [fixture])
         try exitingOnBadInput {
             let named = try (recipes.isEmpty ? ["rowwise", "tensorwise"] : recipes).map { text in
                 do { return try NamedRecipe(parsing: text) } catch { throw InputError("\(error)") }

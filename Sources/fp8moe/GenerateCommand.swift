@@ -64,6 +64,7 @@ struct GenerateCommand: ParsableCommand {
             guard c.m >= 0, c.k > 0, c.n > 0, c.g > 0, tailRows >= 0, tailRows <= c.m else {
                 throw InputError("shape must have K, N, G > 0, M >= 0 and 0 <= --tail-rows <= M")
             }
+            if let problem = c.sizeProblem() { throw InputError(problem) }
             c.seed = seed
             c.tailRows = tailRows
             c.withGradOut = !noGradOut

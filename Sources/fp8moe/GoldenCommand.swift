@@ -17,6 +17,7 @@ struct GoldenCommand: ParsableCommand {
     @Option(help: "Write a JSON summary here.") var json: String?
 
     func run() throws {
+        try Supervisor.runSupervisedUnlessChild(files: paths)
         var failed = false
         try exitingOnBadInput {
             var files: [String] = []
@@ -38,7 +39,11 @@ struct GoldenCommand: ParsableCommand {
             do {
                 for path in files {
                     let file = try HDF5File(reading: path)
-                    let schema = try file.stringAttribute("schema")
+                    let schema = try file.hasAttribute("schema") ? try file.stringAttribute("schema") : "(none)"
+                    guard schema == "fp8moe-golden" || schema == "fp8moe-golden-decode" else {
+                        throw InputError("\(path): /: not a golden table file (attribute schema is '\(schema)'; "
+                            + "golden tables have 'fp8moe-golden' or 'fp8moe-golden-decode')")
+                    }
                     let producer = try file.stringAttribute("producer")
                     provenance[producer] = "\(try file.stringAttribute("device")); \(try file.stringAttribute("date"))"
                     switch schema {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5
 
 /// Bad input from the user or a file: printed as one clear line on stderr, exit status 2
 /// (SPEC section 6). ArgumentParser's own usage errors keep their status.
@@ -21,8 +22,10 @@ extension ParsableCommand {
     }
 }
 
+/// Writes `line` to stderr as exactly one line: control characters in it (a newline in an HDF5
+/// name or attribute) are escaped (issue 12).
 func printError(_ line: String) {
-    writeStandardError(line + "\n")
+    writeStandardError(escaped(line) + "\n")
 }
 
 func writeStandardError(_ text: String) {

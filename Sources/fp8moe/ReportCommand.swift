@@ -32,10 +32,18 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
+    @Flag(help: "Write into --out even if it is a folder that fp8moe report did not make (its files of the same names are replaced).")
+    var overwrite = false
+
+    /// The file that marks a folder as made by `fp8moe report` (so a later report may replace it).
+    static let marker = ".fp8moe-report"
+
     func run() throws {
+        try Supervisor.runSupervisedUnlessChild(files: fixtures)
         var status: Int32 = 0
         try exitingOnBadInput {
             guard !fixtures.isEmpty else { throw InputError("no fixtures given") }
+            try checkOutputFolder()
             var builder = ReportBuilder()
             builder.sampleRows = sampleRows
             let start = Date()
@@ -47,6 +55,8 @@ struct ReportCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 let dir = URL(fileURLWithPath: out)
+                try Data("made by fp8moe report; a later report may replace this folder's files\n".utf8)
+                    .write(to: dir.appendingPathComponent(Self.marker))
                 try Data(HTMLReport.render(reports, title: title, generated: generated).utf8).write(to: dir.appendingPathComponent("index.html"))
                 try Data(MarkdownReport.render(reports, title: title, generated: generated).utf8).write(to: dir.appendingPathComponent("report.md"))
                 try (ReportSummary.json(reports) + Data("\n".utf8)).write(to: dir.appendingPathComponent("summary.json"))
@@ -58,5 +68,17 @@ struct ReportCommand: ParsableCommand {
             status = reports.allSatisfy { $0.verdict == "agree" } ? 0 : 1
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Refuses (exit 2) an --out that is a file, or a non-empty folder without the marker of a
+    /// folder this verb made, unless --overwrite: a report never writes over files it did not write.
+    private func checkOutputFolder() throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) else { return }
+        guard isFolder.boolValue else { throw InputError("\(out): exists and is not a folder") }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        guard !overwrite, !entries.isEmpty, !entries.contains(Self.marker) else { return }
+        throw InputError("\(out): a folder that fp8moe report did not make (no \(Self.marker) in it); "
+            + "choose a new folder or pass --overwrite")
     }
 }

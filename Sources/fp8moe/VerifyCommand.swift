@@ -22,6 +22,7 @@ struct VerifyCommand: ParsableCommand {
     var report: String?
 
     func run() throws {
+        try Supervisor.runSupervisedUnlessChild(files: [fixture])
         var status: Int32 = 0
         try exitingOnBadInput {
             let result: VerifyReport
