@@ -74,7 +74,7 @@ struct PayloadCheck {
 
     /// How many mismatches each candidate block size reproduces.
     func votesBySize(_ mismatches: [Int]) -> [(size: Int, votes: Int)] {
-        guard reduction.usesOffsets, let offsets, !mismatches.isEmpty else { return [] }
+        guard let offsets = blockOffsets, !mismatches.isEmpty else { return [] }
         let scales = ScaledCodeTable(recipe: recipe, scales: producerScales ?? expected.scales)
         let own = ScaledCodeTable(recipe: recipe, scales: producerScales ?? [])
         let hasProducerScales = producerScales != nil
@@ -102,6 +102,9 @@ struct PayloadCheck {
         }
         return out
     }
+
+    /// The group boundaries of the flat-block model (`FlatBlockGroups.boundaries`).
+    var blockOffsets: GroupOffsets? { FlatBlockGroups.boundaries(reduction: reduction, shape: source.shape, offsets: offsets) }
 
     /// The scale index of group `g` and `column` under a per-group reduction.
     @inline(__always)
@@ -141,7 +144,7 @@ struct PayloadCheck {
         let hypotheses = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
         let columns = grouping.columns
         let expertRows = source.shape.count == 3 ? max(source.shape[1], 1) : 0
-        let groupOfRow = offsets?.groupOfRow(rows: grouping.rows) ?? []
+        let groupOfRow = blockOffsets?.groupOfRow(rows: grouping.rows) ?? []
         let template = names
         let parts = withFrame(groupOfRow: groupOfRow) { f in
             mapChunksConcurrently(count: mismatches.count, chunk: 1 << 15) { range in
@@ -201,6 +204,8 @@ struct PayloadHypotheses: @unchecked Sendable {
     let variants: [(codes: ScaledCodeTable, cause: Int)]
     let variantViews: [ScaledCodeTable.View]
     let variantCauses: [Int]
+    /// One-line kernel slips (`PayloadSlips`).
+    let slips: PayloadSlips
 
     init(check: PayloadCheck, straddleSizes: [Int], scaleCauses: [String?], names: inout MismatchTally) {
         let straddleSize = straddleSizes.first
@@ -229,7 +234,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         nanClampedToMax = names.id(of: MismatchCause.nanClampedToMax)
         saturationVsNaN = names.id(of: MismatchCause.saturationVsNaN)
         nanByteSign = names.id(of: MismatchCause.nanByteSign)
-        let offsets = check.reduction.usesOffsets ? check.offsets : nil
+        let offsets = check.blockOffsets
         hasStraddle = straddleSize != nil && offsets != nil
         straddleModel = FlatBlockGroups(blockSize: straddleSize ?? 1, columns: check.grouping.columns,
                                         rows: hasStraddle ? check.grouping.rows : 0, offsets: offsets ?? GroupOffsets([Int]()))
@@ -263,6 +268,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         self.variants = variants
         variantViews = variants.map(\.0.view)
         variantCauses = variants.map(\.1)
+        slips = PayloadSlips(check: check, names: &names)
     }
 
     @inline(__always)
@@ -277,10 +283,12 @@ struct PayloadHypotheses: @unchecked Sendable {
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
         if eNaN && aNaN { return nanByteSign }
+        if let id = slips.negativeZero(x: x, expected: e, actual: a) { return id }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
         if (inputIsNaN || inputIsInfinite) && toggled.view.code(x, scaleIndex: s) == a {
             return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
+        if let id = slips.rawInput(x: x, scaleIndex: s, actual: a) { return id }
         if eNaN || aNaN {
             // `saturation vs NaN` and its refinement `NaN clamped to +max` (MismatchCause).
             if eNaN && a == maxFiniteCode && (inputIsNaN || (inputIsInfinite && (referenceScales[s] == 0 || x & 0x8000 != 0))) {
@@ -289,6 +297,8 @@ struct PayloadHypotheses: @unchecked Sendable {
             if (eNaN && a & 0x7F == maxFiniteCode & 0x7F) || (aNaN && e & 0x7F == maxFiniteCode & 0x7F) { return saturationVsNaN }
         }
         if let p = producerView, producerDiffers[s], p.code(x, scaleIndex: s) == a { return followsProducer[s] }
+        if let id = slips.poison(actual: a) { return id }
+        if let id = slips.offByOne(x: x, row: r, column: c, actual: a) { return id }
         if !f.groupOfRow.isEmpty && !groupLower.isEmpty {
             let own = f.groupOfRow[r]
             if hasStraddle {
@@ -297,12 +307,14 @@ struct PayloadHypotheses: @unchecked Sendable {
                     return straddleCause
                 }
             }
-            if own >= 0 && (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
+            // A saturated code (+-max) follows from any larger scale: it names no neighbour.
+            if own >= 0 && a & 0x7F != maxFiniteCode & 0x7F && (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
                 let ref = reference.view
                 if own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a { return groupBoundary }
                 if own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
             }
         }
+        if let id = slips.truncation(x: x, scaleIndex: s, actual: a) { return id }
         for j in 0..<variantViews.count where variantViews[j].code(x, scaleIndex: s) == a { return variantCauses[j] }
         return 0
     }

@@ -1,0 +1,129 @@
+import FP8
+import Groups
+import Recipes
+
+/// Payload hypotheses for one-line slips in a kernel's cast or apply pass (issue 12 item 6: the
+/// planted bugs of hip/mutants/, reports/mutation-causes-2026-12-05.md). Each reproduces the
+/// actual code of one element; `PayloadHypotheses.cause` tries them at the places its doc
+/// comment gives.
+///
+/// - `negativeZero`: a format without -0 (e4m3fnuz, e5m2fnuz) whose code 0x80 is its NaN, written
+///   where the reference code is 0x00 and the input is negative (a product that rounds to -0):
+///   the cast kept the sign of a zero code (hip/kernels/fp8_cast.h `fp32_to_fp8_raw` step 5,
+///   mutant 14).
+/// - `rawInPayload`: with `input_nan_to_num` declared, the code of the RAW input (no nan_to_num
+///   in the multiply) with the producer's scale (the reference's when it wrote none): the amax
+///   saw nan_to_num(x), the payload pass did not (mutants 02, 03).
+/// - `poison`: the actual byte is 0xA5, the byte hip/runner/runner.cpp `run_job` fills the output
+///   with before the kernel runs (`hipMemsetAsync(out.ptr, 0xA5, ...)`). The runner declares
+///   its fill in no attribute, so the constant is matched here; tried after every hypothesis that
+///   reproduces the code from the input (0xA5 is also a finite code) (mutant 12).
+/// - `truncation`: the code of |x * scale| rounded toward zero instead of to nearest even where
+///   the product is in the format's normal range (the subnormal path of the cast rounds by an
+///   fp32 add and is left as it is), with the producer's scale (mutant 15).
+/// - `offByOne`: under a per-group reduction, the LAST row of group g (offsets[g] - 1)
+///   quantized with the scale of the next non-empty group: a group lookup comparing
+///   `offsets[mid] > row + 1` (mutant 09). Distinct from PR #4179's flat blocks, which give the
+///   FIRST rows of a group the previous group's scale.
+struct PayloadSlips: @unchecked Sendable {
+    static let negativeZero = "negative zero written as 0x80 (the NaN code of a format without -0)"
+    static func rawInPayload(nan: Bool) -> String {
+        (nan ? "NaN" : "Inf") + " not sanitised in the payload only (the multiply saw the raw input; the amax and scale are the declared ones)"
+    }
+    static let poisonByte: UInt8 = 0xA5
+    static let poison = "element never written (the runner's poison byte 0xA5 kept)"
+    static let truncation = "cast rounds toward zero (truncation) instead of to nearest even"
+    static let offByOne = "group boundary off by one: a group's last row quantized with the next group's scale"
+
+    let format: FP8Format
+    let declaredNaNToNum: Bool
+    /// The producer's scales (the reference's when it wrote none), under the recipe, and the raw
+    /// input (no nan_to_num).
+    let own: ScaledCodeTable
+    let raw: ScaledCodeTable?
+    let scales: [Float]
+    let fp8Max: Float
+    let nanArithmetic: NaNArithmetic
+    let minNormal: Float
+    /// Per group: the next non-empty group (-1: none); per row: whether it is its group's last.
+    let nextGroup: [Int]
+    let lastRowGroup: [Int]
+    let columns: Int
+    let columnStride: Int
+    let ids: (negativeZero: Int, rawNaN: Int, rawInf: Int, poison: Int, truncation: Int, offByOne: Int)
+
+    init(check: PayloadCheck, names: inout MismatchTally) {
+        let recipe = check.recipe
+        format = recipe.format
+        declaredNaNToNum = recipe.inputNaNToNum
+        scales = check.producerScales ?? check.expected.scales
+        own = ScaledCodeTable(recipe: recipe, scales: scales)
+        if recipe.inputNaNToNum {
+            var r = recipe
+            r.inputNaNToNum = false
+            raw = ScaledCodeTable(recipe: r, scales: scales)
+        } else {
+            raw = nil
+        }
+        fp8Max = Float(recipe.fp8Max)
+        nanArithmetic = recipe.nanArithmetic
+        minNormal = Float(sign: .plus, exponent: format.minNormalExponent, significand: 1)
+        columns = check.grouping.columns
+        columnStride = check.grouping.columnStride
+        var last = [Int](repeating: -1, count: check.grouping.rows)
+        var next: [Int] = []
+        if check.reduction.usesOffsets, let o = check.offsets {
+            next = [Int](repeating: -1, count: o.groupCount)
+            var following = -1
+            for g in stride(from: o.groupCount - 1, through: 0, by: -1) {
+                next[g] = following
+                let rows = o.rows(of: g)
+                if !rows.isEmpty {
+                    if rows.upperBound - 1 < last.count { last[rows.upperBound - 1] = g }
+                    following = g
+                }
+            }
+        }
+        nextGroup = next
+        lastRowGroup = last
+        ids = (names.id(of: Self.negativeZero), names.id(of: Self.rawInPayload(nan: true)), names.id(of: Self.rawInPayload(nan: false)),
+               names.id(of: Self.poison), names.id(of: Self.truncation), names.id(of: Self.offByOne))
+    }
+
+    @inline(__always)
+    func negativeZero(x: UInt16, expected e: UInt8, actual a: UInt8) -> Int? {
+        !format.hasNegativeZero && e == 0 && a == 0x80 && x & 0x8000 != 0 ? ids.negativeZero : nil
+    }
+
+    @inline(__always)
+    func rawInput(x: UInt16, scaleIndex s: Int, actual a: UInt8) -> Int? {
+        guard let raw, x & 0x7FFF >= 0x7F80, raw.view.code(x, scaleIndex: s) == a else { return nil }
+        return x & 0x7FFF > 0x7F80 ? ids.rawNaN : ids.rawInf
+    }
+
+    @inline(__always)
+    func poison(actual a: UInt8) -> Int? { a == Self.poisonByte ? ids.poison : nil }
+
+    /// The code toward zero of x * scale (see the type's comment).
+    func truncated(x: UInt16, scaleIndex s: Int) -> UInt8 {
+        let c = own.view.code(x, scaleIndex: s)
+        let bits = declaredNaNToNum ? NaNToNum.bf16(x) : x
+        let y = ScaleApplication.apply(Float(bitPattern: UInt32(bits) << 16), scale: scales[s], fp8Max: fp8Max, nan: nanArithmetic)
+        guard y.isFinite, abs(y) >= minNormal, c & 0x7F != 0 else { return c }
+        let v = format.decode(c)
+        return !v.isNaN && abs(v) > Double(abs(y)) ? c - 1 : c
+    }
+
+    @inline(__always)
+    func truncation(x: UInt16, scaleIndex s: Int, actual a: UInt8) -> Int? {
+        truncated(x: x, scaleIndex: s) == a ? ids.truncation : nil
+    }
+
+    @inline(__always)
+    func offByOne(x: UInt16, row r: Int, column c: Int, actual a: UInt8) -> Int? {
+        guard !nextGroup.isEmpty, lastRowGroup[r] >= 0 else { return nil }
+        let n = nextGroup[lastRowGroup[r]]
+        guard n >= 0 else { return nil }
+        return own.view.code(x, scaleIndex: columnStride == 0 ? n : n * columns + c) == a ? ids.offByOne : nil
+    }
+}
