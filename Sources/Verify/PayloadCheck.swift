@@ -59,17 +59,21 @@ struct PayloadCheck {
     }
 
     /// The block size of PR #4179's flat-block group lookup that reproduces the most of these
-    /// mismatches (ties: the smallest), or nil when none reproduces any or the reduction has
-    /// no groups. Mismatches the producer's own scale of the element's group already explains
+    /// mismatches among those whose model fits the payload (`straddleFits`; ties: the
+    /// smallest), or nil when none reproduces any or the reduction has no groups. Mismatches the producer's own scale of the element's group already explains
     /// do not vote (attribution tries that first): a payload that only follows a contaminated
     /// scale shows no straddle. Returns every size with the most votes (the `declared` one
     /// alone when it is among them).
     func straddleBlockSizes(_ mismatches: [Int], declared: Int?) -> [Int] {
         let votes = votesBySize(mismatches)
-        guard let most = votes.map(\.votes).max(), most > 0 else { return [] }
-        let winners = votes.filter { $0.votes == most }.map(\.size)
-        if let declared, winners.contains(declared) { return [declared] }
-        return winners
+        // The most votes among the sizes whose model fits the payload (`straddleFits`).
+        for level in Set(votes.map(\.votes)).filter({ $0 > 0 }).sorted(by: >) {
+            let winners = votes.filter { $0.votes == level }.map(\.size).filter { straddleFits(size: $0) }
+            guard !winners.isEmpty else { continue }
+            if let declared, winners.contains(declared) { return [declared] }
+            return winners
+        }
+        return []
     }
 
     /// How many mismatches each candidate block size reproduces.
@@ -285,10 +289,13 @@ struct PayloadHypotheses: @unchecked Sendable {
         if eNaN && aNaN { return nanByteSign }
         if let id = slips.negativeZero(x: x, expected: e, actual: a) { return id }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
-        if (inputIsNaN || inputIsInfinite) && toggled.view.code(x, scaleIndex: s) == a {
+        // A code that follows the producer's own (differing) scale is that scale's: a NaN or Inf
+        // input's saturated code follows from it as well as from a missing nan_to_num.
+        let followsOwnScale = producerView.map { producerDiffers[s] && $0.code(x, scaleIndex: s) == a } ?? false
+        if !followsOwnScale && (inputIsNaN || inputIsInfinite) && toggled.view.code(x, scaleIndex: s) == a {
             return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
-        if let id = slips.rawInput(x: x, scaleIndex: s, actual: a) { return id }
+        if !followsOwnScale, let id = slips.rawInput(x: x, scaleIndex: s, actual: a) { return id }
         if eNaN || aNaN {
             // `saturation vs NaN` and its refinement `NaN clamped to +max` (MismatchCause).
             if eNaN && a == maxFiniteCode && (inputIsNaN || (inputIsInfinite && (referenceScales[s] == 0 || x & 0x8000 != 0))) {
@@ -297,8 +304,6 @@ struct PayloadHypotheses: @unchecked Sendable {
             if (eNaN && a & 0x7F == maxFiniteCode & 0x7F) || (aNaN && e & 0x7F == maxFiniteCode & 0x7F) { return saturationVsNaN }
         }
         if let p = producerView, producerDiffers[s], p.code(x, scaleIndex: s) == a { return followsProducer[s] }
-        if let id = slips.poison(actual: a) { return id }
-        if let id = slips.offByOne(x: x, row: r, column: c, actual: a) { return id }
         if !f.groupOfRow.isEmpty && !groupLower.isEmpty {
             let own = f.groupOfRow[r]
             if hasStraddle {
@@ -307,6 +312,7 @@ struct PayloadHypotheses: @unchecked Sendable {
                     return straddleCause
                 }
             }
+            if let id = slips.offByOne(x: x, row: r, column: c, actual: a) { return id }
             // A saturated code (+-max) follows from any larger scale: it names no neighbour.
             if own >= 0 && a & 0x7F != maxFiniteCode & 0x7F && (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
                 let ref = reference.view
@@ -316,6 +322,6 @@ struct PayloadHypotheses: @unchecked Sendable {
         }
         if let id = slips.truncation(x: x, scaleIndex: s, actual: a) { return id }
         for j in 0..<variantViews.count where variantViews[j].code(x, scaleIndex: s) == a { return variantCauses[j] }
-        return 0
+        return slips.poison(actual: a) ?? 0
     }
 }

@@ -134,6 +134,7 @@ struct ScaleCheck {
         }
         if let c = slips.earlyCause(i, actual: a) { return c }
         for m in models where same(m.scales[i]) { return m.cause }
+        if let c = slips.offByOneCause(i, actual: a) { return c }
         if reduction.usesOffsets, let offsets {
             let step = reduction == .perGroup ? 1 : grouping.columns
             let g = i / step

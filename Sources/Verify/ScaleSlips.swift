@@ -10,7 +10,10 @@ import Recipes
 /// `early`: slips of the set's own amax or of the scale arithmetic (tried right after the recipe
 /// variants of `ScaleCheck.cause`, before PR #4179's block models). Under power-of-two scales
 /// several slips often give the same scale (2x the expected one), so they are tried in the order
-/// of how many of the dataset's mismatching scales each reproduces (ties: the order below):
+/// of a score over the dataset: the scales a slip reproduces minus those it would change that the
+/// producer wrote as the reference did (ties: the order below); a slip that does not fit the
+/// dataset (`ScaleCheck.consistent`: 9 in 10 of the scales it changes are the producer's) names
+/// nothing, so that it cannot take the scales of a group lookup bug, which changes only some sets:
 /// - `pow2Ceil`: `2^ceil(log2 s)` instead of `2^floor(log2 s)` (hip/kernels/fp8_cast.h
 ///   `pow2_floor` with the mantissa rounded up, mutant 07).
 /// - `otherFormatMax`: `fp8_max` of another fp8 format in `fp8_max / amax` (448 of e4m3fn used
@@ -19,6 +22,12 @@ import Recipes
 ///   there is none), NaN policy as declared: a key that keeps the sign loses every negative value
 ///   in an unsigned atomic max (hip/kernels/fp8_cast.h `bf16_abs_key`, mutant 13).
 ///
+/// `offByOne` (after the block models, before the neighbouring group): under a per-group
+/// reduction, the set's amax with its last row moved to the next group and/or the previous
+/// group's last row moved in (a group lookup comparing `offsets[mid] > row + 1`, mutant 09;
+/// hip/kernels' tiles look groups up per vector only where a tile straddles a boundary, so
+/// either move alone is possible).
+///
 /// `late` (after the block models and the neighbouring group, and after `emptySet`):
 /// `largerAmax`: the scale is the recipe's scale of some bf16 amax LARGER than the set's own
 /// (finite, positive), or NaN where the set's amax is not: an amax the set does not have, as an
@@ -26,19 +35,20 @@ import Recipes
 /// amax exists (found by bisection over bf16 magnitudes, the scale being non-increasing in the
 /// amax); it is the last hypothesis before `unexplained`.
 struct ScaleSlips {
-    static let pow2Ceil = "pow2 rounding up: 2^ceil(log2 s) instead of 2^floor(log2 s)"
-    static func otherFormatMax(_ used: FP8Format, _ declared: FP8Format) -> String {
-        "scale from another format's fp8_max (\(used.maxFinite) of \(used.name) instead of \(declared.maxFinite) of \(declared.name))"
-    }
-    static let positiveAmax = "amax over the non-negative values only (sign kept in the amax key: max(x), not max(|x|))"
-    static let largerAmax = "amax larger than the set's own (a stale or foreign amax: the scale of an amax the set does not have, e.g. a scratch not reset between calls)"
-    static let nanAmax = "NaN scale from an amax the set does not have (a stale or foreign amax, e.g. a scratch not reset between calls)"
+    static let pow2Ceil = MismatchCause.pow2RoundedUp
+    static func otherFormatMax(_ used: FP8Format, _ declared: FP8Format) -> String { MismatchCause.otherFormatMax(used, instead: declared) }
+    static let positiveAmax = MismatchCause.nonNegativeAmax
+    static let largerAmax = MismatchCause.largerAmax
+    static let offByOne = MismatchCause.groupOffByOneAmax
+    static let nanAmax = MismatchCause.foreignNaNAmax
 
     /// Candidate scale vectors, best first for this dataset.
     let early: [(scales: [Float], cause: String)]
     let recipe: Recipe
     let expected: [Float]
     let ownAmax: [Double]
+    /// Per scale: the off-by-one candidates (empty unless per group).
+    let shifted: [[Float]]
 
     init(check: ScaleCheck, bits: [UInt16], ownAmax: [Double], mismatches: [Int]) {
         let recipe = check.recipe
@@ -61,15 +71,71 @@ struct ScaleSlips {
         let positive = bits.map { $0 & 0x8000 != 0 ? UInt16(0) : $0 }
         let positiveAmax = Amax.compute(positive, grouping: check.grouping, policy: recipe.amaxNaN, concurrently: true)
         out.append((positiveAmax.map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }, Self.positiveAmax))
+        shifted = Self.shiftedScales(check: check, bits: bits)
         let actual = check.actual
+        // Score: scales reproduced minus scales the slip would change that the producer did not.
+        let expected = check.expected
         early = out.enumerated().map { (k, m) in
-            (m, k, mismatches.filter { ScaleCheck.same(m.scales[$0], actual[$0]) }.count)
-        }.sorted { ($0.2, -$0.1) > ($1.2, -$1.1) }.map(\.0)
+            var score = 0
+            for s in m.scales.indices where !ScaleCheck.same(m.scales[s], expected[s]) {
+                score += ScaleCheck.same(m.scales[s], actual[s]) ? 1 : ScaleCheck.same(actual[s], expected[s]) ? -1 : 0
+            }
+            return (m, k, score)
+        }.filter { check.consistent($0.0.scales) }.sorted { ($0.2, -$0.1) > ($1.2, -$1.1) }.map(\.0)
     }
 
     func earlyCause(_ i: Int, actual a: Float) -> String? {
         for m in early where ScaleCheck.same(m.scales[i], a) { return m.cause }
         return nil
+    }
+
+    func offByOneCause(_ i: Int, actual a: Float) -> String? {
+        shifted.contains { ScaleCheck.same($0[i], a) } ? Self.offByOne : nil
+    }
+
+    /// The amax key of a bf16 under the NaN policy: 0...0x7F80 magnitudes, 0xFFFF a NaN that
+    /// propagates (as `FlatBlockGroups.amax`).
+    static func key(_ b: UInt16, _ policy: AmaxNaNPolicy) -> UInt16 {
+        let m = b & 0x7FFF
+        if m > 0x7F80 { return policy == .propagate ? 0xFFFF : 0 }
+        if m == 0x7F80 && policy == .nanToNum { return 0x7F7F }
+        return m
+    }
+
+    static func merge(_ a: UInt16, _ b: UInt16) -> UInt16 { a == 0xFFFF || b == 0xFFFF ? 0xFFFF : max(a, b) }
+
+    /// Three vectors: own last row out; previous group's last row in; both.
+    static func shiftedScales(check: ScaleCheck, bits: [UInt16]) -> [[Float]] {
+        guard check.reduction.usesOffsets, let offsets = check.offsets else { return [] }
+        let (columns, policy) = (check.grouping.columns, check.recipe.amaxNaN)
+        let perColumn = check.grouping.columnStride != 0
+        let sets = perColumn ? offsets.groupCount * columns : offsets.groupCount
+        let rows = check.grouping.rows
+        // Key of row r for set column c (per group: the row's max over all columns).
+        let rowKey: [UInt16] = perColumn ? [] : (0..<rows).map { r in
+            (r * columns..<(r + 1) * columns).reduce(UInt16(0)) { merge($0, key(bits[$1], policy)) }
+        }
+        func k(_ r: Int, _ c: Int) -> UInt16 { perColumn ? key(bits[r * columns + c], policy) : rowKey[r] }
+        func amax(_ rows: Range<Int>, _ c: Int, extra: Int?) -> Double {
+            var m: UInt16 = 0
+            for r in rows { m = merge(m, k(r, c)) }
+            if let e = extra { m = merge(m, k(e, c)) }
+            return m == 0xFFFF ? .nan : BinaryFormat.bf16.decode(UInt32(m))
+        }
+        var out = [[Float]](repeating: [Float](repeating: .nan, count: sets), count: 3)
+        for g in 0..<offsets.groupCount {
+            let own = offsets.rows(of: g).clamped(to: 0..<rows)
+            let previous: Int? = own.lowerBound > 0 && own.lowerBound <= offsets.covered && !own.isEmpty ? own.lowerBound - 1 : nil
+            let trimmed = own.isEmpty ? own : own.lowerBound..<(own.upperBound - 1)
+            for c in 0..<(perColumn ? columns : 1) {
+                let s = perColumn ? g * columns + c : g
+                let cases: [(Range<Int>, Int?)] = [(trimmed, nil), (own, previous), (trimmed, previous)]
+                for (j, (range, extra)) in cases.enumerated() {
+                    out[j][s] = ScaleArithmetic.scale(amax: amax(range, c, extra: extra), recipe: check.recipe)
+                }
+            }
+        }
+        return out
     }
 
     func lateCause(_ i: Int, actual a: Float) -> String? {
