@@ -12,6 +12,7 @@ extension MismatchCause {
     public static let groupOffByOneAmax = "group boundary off by one: a group's last row counted in the next group's amax"
     public static let largerAmax = "amax larger than the set's own (the scale of an amax the set does not have: a stale or foreign amax, e.g. a scratch not reset between calls)"
     public static let foreignNaNAmax = "NaN scale from an amax the set does not have (a stale or foreign amax, e.g. a scratch not reset between calls)"
+    public static let emptySetScaleWithValues = "the empty set's scale (amax 0) where the set has values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
     // Payloads.
     public static let negativeZeroAsNaN = "negative zero written as 0x80 (the NaN code of a format without -0)"
     public static func rawInputInPayload(nan: Bool) -> String {
@@ -19,5 +20,6 @@ extension MismatchCause {
     }
     public static let runnerPoisonKept = "element never written (the runner's poison byte 0xA5 kept)"
     public static let castTruncates = "cast rounds toward zero (truncation) instead of to nearest even"
+    public static let groupOffByOneOutside = "group boundary off by one: the last group's last row taken as outside every group (code 0x00)"
     public static let groupOffByOnePayload = "group boundary off by one: a group's last row quantized with the next group's scale"
 }

@@ -290,13 +290,14 @@ struct PayloadHypotheses: @unchecked Sendable {
         if let id = slips.negativeZero(x: x, expected: e, actual: a) { return id }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
         // A code that follows the producer's own (differing) scale is that scale's: a NaN or Inf
-        // input's saturated code follows from it as well as from a missing nan_to_num.
+        // input's saturated code follows from it as well as from a missing nan_to_num, and a NaN
+        // code from a NaN scale is no saturation choice.
         let followsOwnScale = producerView.map { producerDiffers[s] && $0.code(x, scaleIndex: s) == a } ?? false
         if !followsOwnScale && (inputIsNaN || inputIsInfinite) && toggled.view.code(x, scaleIndex: s) == a {
             return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
         if !followsOwnScale, let id = slips.rawInput(x: x, scaleIndex: s, actual: a) { return id }
-        if eNaN || aNaN {
+        if (eNaN || aNaN) && !followsOwnScale {
             // `saturation vs NaN` and its refinement `NaN clamped to +max` (MismatchCause).
             if eNaN && a == maxFiniteCode && (inputIsNaN || (inputIsInfinite && (referenceScales[s] == 0 || x & 0x8000 != 0))) {
                 return nanClampedToMax

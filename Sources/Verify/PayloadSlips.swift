@@ -24,7 +24,9 @@ import Recipes
 /// - `offByOne`: under a per-group reduction, the LAST row of group g (offsets[g] - 1)
 ///   quantized with the scale of the next non-empty group: a group lookup comparing
 ///   `offsets[mid] > row + 1` (mutant 09). Distinct from PR #4179's flat blocks, which give the
-///   FIRST rows of a group the previous group's scale.
+///   FIRST rows of a group the previous group's scale. The last row of the last non-empty group
+///   is then in no group, and hip/kernels writes code 0x00 for rows of no group:
+///   `groupOffByOneOutside`. Under `per_expert` the experts are the groups (offsets K, 2K, ...).
 struct PayloadSlips: @unchecked Sendable {
     static let negativeZero = MismatchCause.negativeZeroAsNaN
     static func rawInPayload(nan: Bool) -> String { MismatchCause.rawInputInPayload(nan: nan) }
@@ -48,7 +50,7 @@ struct PayloadSlips: @unchecked Sendable {
     let lastRowGroup: [Int]
     let columns: Int
     let columnStride: Int
-    let ids: (negativeZero: Int, rawNaN: Int, rawInf: Int, poison: Int, truncation: Int, offByOne: Int)
+    let ids: (negativeZero: Int, rawNaN: Int, rawInf: Int, poison: Int, truncation: Int, offByOne: Int, offByOneOutside: Int)
 
     init(check: PayloadCheck, names: inout MismatchTally) {
         let recipe = check.recipe
@@ -70,7 +72,7 @@ struct PayloadSlips: @unchecked Sendable {
         columnStride = check.grouping.columnStride
         var last = [Int](repeating: -1, count: check.grouping.rows)
         var next: [Int] = []
-        if check.reduction.usesOffsets, let o = check.offsets {
+        if let o = check.blockOffsets {
             next = [Int](repeating: -1, count: o.groupCount)
             var following = -1
             for g in stride(from: o.groupCount - 1, through: 0, by: -1) {
@@ -85,7 +87,8 @@ struct PayloadSlips: @unchecked Sendable {
         nextGroup = next
         lastRowGroup = last
         ids = (names.id(of: Self.negativeZero), names.id(of: Self.rawInPayload(nan: true)), names.id(of: Self.rawInPayload(nan: false)),
-               names.id(of: Self.poison), names.id(of: Self.truncation), names.id(of: Self.offByOne))
+               names.id(of: Self.poison), names.id(of: Self.truncation), names.id(of: Self.offByOne),
+               names.id(of: MismatchCause.groupOffByOneOutside))
     }
 
     @inline(__always)
@@ -121,7 +124,7 @@ struct PayloadSlips: @unchecked Sendable {
     func offByOne(x: UInt16, row r: Int, column c: Int, actual a: UInt8) -> Int? {
         guard !nextGroup.isEmpty, lastRowGroup[r] >= 0 else { return nil }
         let n = nextGroup[lastRowGroup[r]]
-        guard n >= 0 else { return nil }
+        guard n >= 0 else { return a == 0 ? ids.offByOneOutside : nil }
         return own.view.code(x, scaleIndex: columnStride == 0 ? n : n * columns + c) == a ? ids.offByOne : nil
     }
 }

@@ -31,7 +31,10 @@ import Recipes
 /// `late` (after the block models and the neighbouring group, and after `emptySet`):
 /// `largerAmax`: the scale is the recipe's scale of some bf16 amax LARGER than the set's own
 /// (finite, positive), or NaN where the set's amax is not: an amax the set does not have, as an
-/// amax scratch that is not reset between calls leaves (mutant 11). It says only that such an
+/// amax scratch that is not reset between calls leaves (mutant 11); or the empty set's scale
+/// (amax 0 or below EPS) for a set with values (mutant 11 again: a scratch reused from a buffer
+/// the runner poisoned with 0xA5 bytes holds the key 0xA5A5A5A5, whose bf16 half is a tiny
+/// negative number, and wins every unsigned atomic max). It says only that such an
 /// amax exists (found by bisection over bf16 magnitudes, the scale being non-increasing in the
 /// amax); it is the last hypothesis before `unexplained`.
 struct ScaleSlips {
@@ -106,7 +109,7 @@ struct ScaleSlips {
 
     /// Three vectors: own last row out; previous group's last row in; both.
     static func shiftedScales(check: ScaleCheck, bits: [UInt16]) -> [[Float]] {
-        guard check.reduction.usesOffsets, let offsets = check.offsets else { return [] }
+        guard let offsets = FlatBlockGroups.boundaries(reduction: check.reduction, shape: check.source.shape, offsets: check.offsets) else { return [] }
         let (columns, policy) = (check.grouping.columns, check.recipe.amaxNaN)
         let perColumn = check.grouping.columnStride != 0
         let sets = perColumn ? offsets.groupCount * columns : offsets.groupCount
@@ -142,6 +145,7 @@ struct ScaleSlips {
         let own = ownAmax[i]
         if own.isNaN { return nil }
         if a.isNaN { return Self.nanAmax }
+        if own > 0 && ScaleCheck.same(ScaleArithmetic.scale(amax: 0, recipe: recipe), a) { return MismatchCause.emptySetScaleWithValues }
         guard a.isFinite, a > 0, a < expected[i] else { return nil }
         // Smallest bf16 magnitude above `own` whose scale is <= a; the scale is non-increasing.
         var lo = UInt16(0), hi = UInt16(0x7F80)  // [lo, hi): search the bf16 bits
