@@ -1,5 +1,8 @@
 import FP8
 import Foundation
+import Generate
+import HDF5
+import Schema
 import Testing
 import Verify
 
@@ -12,6 +15,9 @@ import Verify
 enum Slip: Equatable {
     case none, pow2Ceil, formatMax(Double), nonNegativeAmax, staleAmax(Double), negativeZero, truncate
     case rawPayload, tailDropped(Int), offByOne
+    /// Every group's amax replaced by a key that decodes below EPS (the runner's 0xA5A5A5A5
+    /// poison left in an amax scratch: its bf16 half is a tiny negative number).
+    case tinyForeignAmax
 }
 
 func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int], format: FP8Format,
@@ -36,6 +42,7 @@ func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets:
         }
     }
     if case .staleAmax(let earlier) = slip { amax = amax.map { max($0, earlier) } }
+    if slip == .tinyForeignAmax { amax = amax.map { _ in -0x1p-52 } }
     var scaleMax = fp8Max
     if case .formatMax(let other) = slip { scaleMax = other }
     let scales: [Float] = amax.map { a in
@@ -119,6 +126,46 @@ extension AttributionTests {
     @Test func aStaleLargerAmaxIsNamed() throws {
         let (p, s) = try runSlip(.staleAmax(0x1p40))
         expectScalesNamed(MismatchCause.largerAmax, payloadFollowing: p, s)
+    }
+
+    @Test func theEmptySetsScaleForASetWithValuesIsNamed() throws {
+        let (p, s) = try runSlip(.tinyForeignAmax)
+        expectScalesNamed(MismatchCause.emptySetScaleWithValues, payloadFollowing: p, s)
+    }
+
+    /// PR #4179's flat-block lookup run over the weight as a grouped [G*K, N] tensor with offsets
+    /// K, 2K, ... (mutant 01's per_expert b): BLOCK_SIZE 2048 = two experts of 64 x 16, each
+    /// block taking its first expert.
+    @Test func aFlatBlockStraddlingExpertsIsNamed() throws {
+        let dir = temporaryDirectory()
+        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [.nan, .inf])
+        c.recipes = []
+        var inputs = FixtureGenerator.inputs(c)
+        var b = inputs.b!
+        let (g, k, n) = (b.shape[0], b.shape[1], b.shape[2])
+        // Expert e's values scaled by 4^e: neighbouring experts have different power-of-two scales.
+        for i in b.bits.indices where b.bits[i] & 0x7F80 != 0x7F80 && b.bits[i] & 0x7F80 != 0 {
+            b.bits[i] &+= UInt16(2 * (i / (k * n))) << 7
+        }
+        inputs.b = b
+        let path = dir.appendingPathComponent("experts.h5").path
+        let file = try HDF5File(creating: path)
+        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: experts 4x apart")
+        try file.commit()
+        #expect(k * n == 1024 && g == 8)
+        let kernel = prPerGroupKernel(b.bits, rows: g * k, columns: n, offsets: (1...g).map { $0 * k },
+                                      amaxBlockSizes: [2048], payloadBlockSize: 2048)
+        var attributes = prAttributes
+        attributes["recipe"] = "per_expert"
+        try addProducer(path, "experts", attributes: attributes, codes: ["b_fp8": (kernel.codes, b.shape)],
+                        scales: ["b_scale": (kernel.scales, [g])])
+        let d = try #require(try Verifier.verify(path: path, producers: ["experts"]).producers["experts"]?.datasets)
+        let (p, s) = (try #require(d["b_fp8"]), try #require(d["b_scale"]))
+        expectConsistent(p)
+        expectConsistent(s)
+        let straddle = MismatchCause.groupBoundary(blockSize: 2048)
+        #expect(s.mismatches > 0 && s.causes?.allSatisfy { $0.cause == straddle } == true, "\(causes(s))")
+        #expect(p.mismatches > 0 && p.causes?.allSatisfy { $0.cause.hasPrefix(straddle) } == true, "\(causes(p))")
     }
 
     @Test func negativeZeroAsNaNIsNamed() throws {
