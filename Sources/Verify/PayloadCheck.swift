@@ -6,12 +6,15 @@ import Schema
 /// The payload comparison of one operand: every element's code against the reference, then
 /// every mismatch attributed to the first cause that reproduces it (SPEC 8.2).
 ///
-/// Attribution tries, per element, in order: both codes NaN (NaN byte sign); the input's NaN or
-/// Inf with `input_nan_to_num` toggled; a NaN product clamped to +max; saturation vs NaN; the
-/// producer's own scale, when it differs (named after that scale's cause); PR #4179's flat-block
-/// group lookup at the block size that reproduces most mismatches (`FlatBlockGroups`); the
-/// adjacent group's scale near a boundary; then recipe variants with their own scales (NaN
-/// arithmetic, power-of-two and fp32/fp64 scale rounding, amax NaN policies, cast policies).
+/// Attribution tries, per element, in order: both codes NaN (NaN byte sign); -0 written as 0x80
+/// (`PayloadSlips`); unless the code follows the producer's own differing scale: the input's NaN
+/// or Inf with `input_nan_to_num` toggled, the raw input in the payload only, a NaN product
+/// clamped to +max, saturation vs NaN; the producer's own scale, when it differs (named after
+/// that scale's cause); PR #4179's flat-block group lookup at the block size that reproduces most
+/// mismatches and fits the payload (`FlatBlockGroups`, `straddleFits`); a group lookup off by one;
+/// the adjacent group's scale near a boundary (not for a saturated code); a truncating cast; then
+/// recipe variants with their own scales (NaN arithmetic, power-of-two and fp32/fp64 scale
+/// rounding, amax NaN policies, cast policies); last the runner's poison byte.
 struct PayloadCheck {
     let recipe: Recipe
     let source: BF16Tensor

@@ -7,11 +7,14 @@ import Schema
 /// mismatch attributed (SPEC 8.2).
 ///
 /// Attribution tries, per scale, in order: fp32 vs fp64 arithmetic; power-of-two rounding (and
-/// both); another amax NaN policy; `input_nan_to_num` toggled; 1/(amax/fp8_max); then, under a
-/// per-group reduction, PR #4179's group lookup (`FlatBlockGroups`), the model that reproduces
-/// the most mismatching scales first: the tail rows counted in the last group, the payload's
-/// straddling block size, the autotuner's config sets run into one amax buffer, any single block
-/// size; then the whole neighbouring group's amax; an empty set.
+/// both); another amax NaN policy; `input_nan_to_num` toggled; 1/(amax/fp8_max); the early
+/// slips of `ScaleSlips` (pow2 rounded up, another format's fp8_max, the amax over non-negative
+/// values); then, under a per-group reduction (or per_expert, experts as groups), PR #4179's
+/// group lookup (`FlatBlockGroups`), the model that reproduces the most mismatching scales first
+/// among those that fit the dataset (`consistent`): the tail rows counted in the last group, the
+/// payload's straddling block size, the autotuner's config sets run into one amax buffer, any
+/// single block size; a group lookup off by one; then the whole neighbouring group's amax; an
+/// empty set; last an amax the set does not have (`ScaleSlips.lateCause`).
 struct ScaleCheck {
     let recipe: Recipe
     let source: BF16Tensor
