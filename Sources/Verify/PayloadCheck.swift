@@ -151,7 +151,9 @@ struct PayloadCheck {
         let hypotheses = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
         let columns = grouping.columns
         let expertRows = source.shape.count == 3 ? max(source.shape[1], 1) : 0
-        let groupOfRow = blockOffsets?.groupOfRow(rows: grouping.rows) ?? []
+        // The groups of the flat-block model where it applies (per_expert: the experts), else the
+        // fixture's (rowwise payloads count their mismatches by group too).
+        let groupOfRow = (blockOffsets ?? offsets)?.groupOfRow(rows: grouping.rows) ?? []
         let template = names
         let parts = withFrame(groupOfRow: groupOfRow) { f in
             mapChunksConcurrently(count: mismatches.count, chunk: 1 << 15) { range in
