@@ -292,7 +292,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
         if eNaN && aNaN { return nanByteSign }
-        if let id = slips.negativeZero(x: x, expected: e, actual: a) { return id }
+        if let id = slips.negativeZero(x: x, scaleIndex: s, expected: e, actual: a) { return id }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
         // A code that follows the producer's own (differing) scale is that scale's: a NaN or Inf
         // input's saturated code follows from it as well as from a missing nan_to_num, and a NaN

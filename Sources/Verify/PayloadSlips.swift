@@ -8,7 +8,8 @@ import Recipes
 /// comment gives.
 ///
 /// - `negativeZero`: a format without -0 (e4m3fnuz, e5m2fnuz) whose code 0x80 is its NaN, written
-///   where the reference code is 0x00 and the input is negative (a product that rounds to -0):
+///   where the reference code is 0x00 and the input is negative and finite, its product with the
+///   producer's scale rounding to zero (a -0):
 ///   the cast kept the sign of a zero code (hip/kernels/fp8_cast.h `fp32_to_fp8_raw` step 5,
 ///   mutant 14).
 /// - `rawInPayload`: with `input_nan_to_num` declared, the code of the RAW input (no nan_to_num
@@ -92,8 +93,9 @@ struct PayloadSlips: @unchecked Sendable {
     }
 
     @inline(__always)
-    func negativeZero(x: UInt16, expected e: UInt8, actual a: UInt8) -> Int? {
-        !format.hasNegativeZero && e == 0 && a == 0x80 && x & 0x8000 != 0 ? ids.negativeZero : nil
+    func negativeZero(x: UInt16, scaleIndex s: Int, expected e: UInt8, actual a: UInt8) -> Int? {
+        guard !format.hasNegativeZero, e == 0, a == 0x80, x & 0x8000 != 0, x & 0x7F80 != 0x7F80 else { return nil }
+        return own.view.code(x, scaleIndex: s) == 0 ? ids.negativeZero : nil
     }
 
     @inline(__always)
