@@ -148,7 +148,9 @@ struct PayloadCheck {
     func attribute(_ mismatches: [Int], straddleSizes: [Int], scaleCauses: [String?]) -> MismatchTally {
         let groups: Int? = source.shape.count == 3 ? source.shape[0] : offsets?.groupCount
         var names = MismatchTally(groups: groups, rows: grouping.rows)
-        let hypotheses = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
+        var built = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
+        built.neighbourRows = neighbourRows(mismatches)
+        let hypotheses = built
         let columns = grouping.columns
         let expertRows = source.shape.count == 3 ? max(source.shape[1], 1) : 0
         // The groups of the flat-block model where it applies (per_expert: the experts), else the
@@ -215,6 +217,8 @@ struct PayloadHypotheses: @unchecked Sendable {
     let variantCauses: [Int]
     /// One-line kernel slips (`PayloadSlips`).
     let slips: PayloadSlips
+    /// Rows near a boundary where the adjacent group's reference scale reproduces every mismatch.
+    var neighbourRows: [Int: (previous: Bool, next: Bool)] = [:]
 
     init(check: PayloadCheck, straddleSizes: [Int], scaleCauses: [String?], names: inout MismatchTally) {
         let straddleSize = straddleSizes.first
@@ -319,11 +323,13 @@ struct PayloadHypotheses: @unchecked Sendable {
                 }
             }
             if let id = slips.offByOne(x: x, row: r, column: c, actual: a) { return id }
-            // A saturated code (+-max) follows from any larger scale: it names no neighbour.
-            if own >= 0 && a & 0x7F != maxFiniteCode & 0x7F && (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
+            // Only in a row whose every mismatch the neighbour's scale reproduces, one of them not
+            // saturated (`PayloadCheck.neighbourRows`): a lone saturated code follows from any
+            // larger scale and names no neighbour.
+            if own >= 0, let fit = neighbourRows[r], (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
                 let ref = reference.view
-                if own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a { return groupBoundary }
-                if own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
+                if fit.previous && own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a { return groupBoundary }
+                if fit.next && own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
             }
         }
         if let id = slips.truncation(x: x, scaleIndex: s, actual: a) { return id }

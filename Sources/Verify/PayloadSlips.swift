@@ -164,3 +164,37 @@ extension PayloadCheck {
         return changed > 0 && carried * 10 >= changed * 9
     }
 }
+
+extension PayloadCheck {
+    /// Per row with mismatches under a per-group reduction: whether the previous / next group's
+    /// reference scale reproduces EVERY mismatch of the row, and either one of them is a code
+    /// that is not saturated (+-max) or there are two or more. The near-boundary straddle names
+    /// only such rows: a row a kernel quantized with its neighbour's scale shows it in all its
+    /// codes, while a lone saturated code follows from any larger scale.
+    func neighbourRows(_ mismatches: [Int]) -> [Int: (previous: Bool, next: Bool)] {
+        guard reduction.usesOffsets, let offsets else { return [:] }
+        let columns = grouping.columns
+        let groupOfRow = offsets.groupOfRow(rows: grouping.rows)
+        let reference = ScaledCodeTable(recipe: recipe, scales: expected.scales)
+        let ref = reference.view
+        let saturated = recipe.format.maxFiniteCode & 0x7F
+        var state: [Int: (previous: Bool, next: Bool, previousInformative: Bool, nextInformative: Bool, count: Int)] = [:]
+        for i in mismatches {
+            let (r, c) = (i / columns, i % columns)
+            let own = groupOfRow[r]
+            guard own >= 0 else { continue }
+            let (x, a) = (source.bits[i], actual[i])
+            let p = own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a
+            let n = own + 1 < offsets.groupCount && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a
+            let informative = a & 0x7F != saturated
+            var s = state[r] ?? (true, true, false, false, 0)
+            s.count += 1
+            s.previous = s.previous && p
+            s.next = s.next && n
+            s.previousInformative = s.previousInformative || (p && informative)
+            s.nextInformative = s.nextInformative || (n && informative)
+            state[r] = s
+        }
+        return state.mapValues { ($0.previous && ($0.previousInformative || $0.count > 1), $0.next && ($0.nextInformative || $0.count > 1)) }
+    }
+}
