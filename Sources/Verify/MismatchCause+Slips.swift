@@ -18,7 +18,7 @@ extension MismatchCause {
     public static func rawInputInPayload(nan: Bool) -> String {
         (nan ? "NaN" : "Inf") + " not sanitised in the payload only (the multiply saw the raw input; the amax and scale are the declared ones)"
     }
-    public static let runnerPoisonKept = "element never written (the runner's poison byte 0xA5 kept)"
+    public static let runnerPoisonKept = "element not written (the runner's poison byte 0xA5 kept)"
     public static let castTruncates = "cast rounds toward zero (truncation) instead of to nearest even"
     public static let groupOffByOneOutside = "group boundary off by one: the last group's last row taken as outside every group (code 0x00)"
     public static let groupOffByOnePayload = "group boundary off by one: a group's last row quantized with the next group's scale"
