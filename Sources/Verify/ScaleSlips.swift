@@ -30,11 +30,11 @@ import Recipes
 ///
 /// `late` (after the block models and the neighbouring group, and after `emptySet`):
 /// `largerAmax`: the scale is the recipe's scale of some bf16 amax LARGER than the set's own
-/// (finite, positive), or NaN where the set's amax is not: an amax the set does not have, as an
+/// (finite or Inf, whose scale is 0), or NaN where the set's amax is not: an amax the set does not have, as an
 /// amax scratch that is not reset between calls leaves (mutant 11); or the empty set's scale
 /// (amax 0 or below EPS) for a set with values (mutant 11 again: a scratch reused from a buffer
 /// the runner poisoned with 0xA5 bytes holds the key 0xA5A5A5A5, whose bf16 half is a tiny
-/// negative number, and wins every unsigned atomic max). It says only that such an
+/// negative number, and wins every unsigned atomic max; also where the set's own amax is NaN). It says only that such an
 /// amax exists (found by bisection over bf16 magnitudes, the scale being non-increasing in the
 /// amax); it is the last hypothesis before `unexplained`.
 struct ScaleSlips {
@@ -156,12 +156,14 @@ struct ScaleSlips {
 
     func lateCause(_ i: Int, actual a: Float) -> String? {
         let own = ownAmax[i]
-        if own.isNaN { return nil }
+        let emptySetScale = ScaleArithmetic.scale(amax: 0, recipe: recipe)
+        if own.isNaN { return ScaleCheck.same(emptySetScale, a) ? MismatchCause.emptySetScaleWithValues : nil }
         if a.isNaN { return Self.nanAmax }
-        if own > 0 && ScaleCheck.same(ScaleArithmetic.scale(amax: 0, recipe: recipe), a) { return MismatchCause.emptySetScaleWithValues }
-        guard a.isFinite, a > 0, a < expected[i] else { return nil }
-        // Smallest bf16 magnitude above `own` whose scale is <= a; the scale is non-increasing.
-        var lo = UInt16(0), hi = UInt16(0x7F80)  // [lo, hi): search the bf16 bits
+        if own > 0 && ScaleCheck.same(emptySetScale, a) { return MismatchCause.emptySetScaleWithValues }
+        guard a.isFinite, a >= 0, a < expected[i] else { return nil }
+        // Smallest bf16 magnitude above `own` (Inf included: scale 0) whose scale is <= a; the
+        // scale is non-increasing in the amax.
+        var lo = UInt16(0), hi = UInt16(0x7F81)  // [lo, hi): search the bf16 bits
         let ownBits = UInt16(truncatingIfNeeded: Float(own).bitPattern >> 16)
         lo = ownBits &+ 1
         guard lo < hi else { return nil }
@@ -172,7 +174,7 @@ struct ScaleSlips {
             let mid = lo + (hi - lo) / 2
             if scale(mid) <= a { hi = mid } else { lo = mid + 1 }
         }
-        return lo < 0x7F80 && ScaleCheck.same(scale(lo), a) ? Self.largerAmax : nil
+        return lo <= 0x7F80 && ScaleCheck.same(scale(lo), a) ? Self.largerAmax : nil
     }
 
     /// The bug's power-of-two rounding (mutant 07): a normal fp32 with a non-zero mantissa goes
