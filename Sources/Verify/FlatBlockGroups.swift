@@ -25,6 +25,16 @@ struct FlatBlockGroups: Sendable {
     /// The kernel's group of every row (rows past the last offset: G - 1).
     let clampedGroupOfRow: [Int]
 
+    /// The group boundaries the model runs on: the fixture's offsets under a per-group
+    /// reduction; under `per_expert` on a 3-D weight [G,K,N], the experts as groups of K rows
+    /// (offsets K, 2K, ..., GK: a kernel that quantizes the weight as a grouped [G*K, N] tensor
+    /// with those offsets, as hip/kernels does, has the same flat-block lookup); nil otherwise.
+    static func boundaries(reduction: Reduction, shape: [Int], offsets: GroupOffsets?) -> GroupOffsets? {
+        if reduction.usesOffsets { return offsets }
+        guard reduction == .perExpert, shape.count == 3, shape[0] > 1 else { return nil }
+        return GroupOffsets((1...shape[0]).map { $0 * shape[1] })
+    }
+
     init(blockSize: Int, columns: Int, rows: Int, offsets: GroupOffsets) {
         self.blockSize = blockSize
         self.columns = columns

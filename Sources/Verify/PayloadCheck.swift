@@ -6,12 +6,15 @@ import Schema
 /// The payload comparison of one operand: every element's code against the reference, then
 /// every mismatch attributed to the first cause that reproduces it (SPEC 8.2).
 ///
-/// Attribution tries, per element, in order: both codes NaN (NaN byte sign); the input's NaN or
-/// Inf with `input_nan_to_num` toggled; a NaN product clamped to +max; saturation vs NaN; the
-/// producer's own scale, when it differs (named after that scale's cause); PR #4179's flat-block
-/// group lookup at the block size that reproduces most mismatches (`FlatBlockGroups`); the
-/// adjacent group's scale near a boundary; then recipe variants with their own scales (NaN
-/// arithmetic, power-of-two and fp32/fp64 scale rounding, amax NaN policies, cast policies).
+/// Attribution tries, per element, in order: both codes NaN (NaN byte sign); -0 written as 0x80
+/// (`PayloadSlips`); unless the code follows the producer's own differing scale: the input's NaN
+/// or Inf with `input_nan_to_num` toggled, the raw input in the payload only, a NaN product
+/// clamped to +max, saturation vs NaN; the producer's own scale, when it differs (named after
+/// that scale's cause); PR #4179's flat-block group lookup at the block size that reproduces most
+/// mismatches and fits the payload (`FlatBlockGroups`, `straddleFits`); a group lookup off by one;
+/// the adjacent group's scale near a boundary (not for a saturated code); a truncating cast; then
+/// recipe variants with their own scales (NaN arithmetic, power-of-two and fp32/fp64 scale
+/// rounding, amax NaN policies, cast policies); last the runner's poison byte.
 struct PayloadCheck {
     let recipe: Recipe
     let source: BF16Tensor
@@ -59,22 +62,26 @@ struct PayloadCheck {
     }
 
     /// The block size of PR #4179's flat-block group lookup that reproduces the most of these
-    /// mismatches (ties: the smallest), or nil when none reproduces any or the reduction has
-    /// no groups. Mismatches the producer's own scale of the element's group already explains
+    /// mismatches among those whose model fits the payload (`straddleFits`; ties: the
+    /// smallest), or nil when none reproduces any or the reduction has no groups. Mismatches the producer's own scale of the element's group already explains
     /// do not vote (attribution tries that first): a payload that only follows a contaminated
     /// scale shows no straddle. Returns every size with the most votes (the `declared` one
     /// alone when it is among them).
     func straddleBlockSizes(_ mismatches: [Int], declared: Int?) -> [Int] {
         let votes = votesBySize(mismatches)
-        guard let most = votes.map(\.votes).max(), most > 0 else { return [] }
-        let winners = votes.filter { $0.votes == most }.map(\.size)
-        if let declared, winners.contains(declared) { return [declared] }
-        return winners
+        // The most votes among the sizes whose model fits the payload (`straddleFits`).
+        for level in Set(votes.map(\.votes)).filter({ $0 > 0 }).sorted(by: >) {
+            let winners = votes.filter { $0.votes == level }.map(\.size).filter { straddleFits(size: $0) }
+            guard !winners.isEmpty else { continue }
+            if let declared, winners.contains(declared) { return [declared] }
+            return winners
+        }
+        return []
     }
 
     /// How many mismatches each candidate block size reproduces.
     func votesBySize(_ mismatches: [Int]) -> [(size: Int, votes: Int)] {
-        guard reduction.usesOffsets, let offsets, !mismatches.isEmpty else { return [] }
+        guard let offsets = blockOffsets, !mismatches.isEmpty else { return [] }
         let scales = ScaledCodeTable(recipe: recipe, scales: producerScales ?? expected.scales)
         let own = ScaledCodeTable(recipe: recipe, scales: producerScales ?? [])
         let hasProducerScales = producerScales != nil
@@ -102,6 +109,9 @@ struct PayloadCheck {
         }
         return out
     }
+
+    /// The group boundaries of the flat-block model (`FlatBlockGroups.boundaries`).
+    var blockOffsets: GroupOffsets? { FlatBlockGroups.boundaries(reduction: reduction, shape: source.shape, offsets: offsets) }
 
     /// The scale index of group `g` and `column` under a per-group reduction.
     @inline(__always)
@@ -138,10 +148,14 @@ struct PayloadCheck {
     func attribute(_ mismatches: [Int], straddleSizes: [Int], scaleCauses: [String?]) -> MismatchTally {
         let groups: Int? = source.shape.count == 3 ? source.shape[0] : offsets?.groupCount
         var names = MismatchTally(groups: groups, rows: grouping.rows)
-        let hypotheses = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
+        var built = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
+        built.neighbourRows = neighbourRows(mismatches)
+        let hypotheses = built
         let columns = grouping.columns
         let expertRows = source.shape.count == 3 ? max(source.shape[1], 1) : 0
-        let groupOfRow = offsets?.groupOfRow(rows: grouping.rows) ?? []
+        // The groups of the flat-block model where it applies (per_expert: the experts), else the
+        // fixture's (rowwise payloads count their mismatches by group too).
+        let groupOfRow = (blockOffsets ?? offsets)?.groupOfRow(rows: grouping.rows) ?? []
         let template = names
         let parts = withFrame(groupOfRow: groupOfRow) { f in
             mapChunksConcurrently(count: mismatches.count, chunk: 1 << 15) { range in
@@ -208,6 +222,10 @@ struct PayloadHypotheses: @unchecked Sendable {
     let variants: [(codes: ScaledCodeTable, cause: Int)]
     let variantViews: [ScaledCodeTable.View]
     let variantCauses: [Int]
+    /// One-line kernel slips (`PayloadSlips`).
+    let slips: PayloadSlips
+    /// Rows near a boundary where the adjacent group's reference scale reproduces every mismatch.
+    var neighbourRows: [Int: (previous: Bool, next: Bool)] = [:]
 
     init(check: PayloadCheck, straddleSizes: [Int], scaleCauses: [String?], names: inout MismatchTally) {
         let straddleSize = straddleSizes.first
@@ -241,7 +259,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         nanClampedToMax = names.id(of: MismatchCause.nanClampedToMax)
         saturationVsNaN = names.id(of: MismatchCause.saturationVsNaN)
         nanByteSign = names.id(of: MismatchCause.nanByteSign)
-        let offsets = check.reduction.usesOffsets ? check.offsets : nil
+        let offsets = check.blockOffsets
         hasStraddle = straddleSize != nil && offsets != nil
         straddleModel = FlatBlockGroups(blockSize: straddleSize ?? 1, columns: check.grouping.columns,
                                         rows: hasStraddle ? check.grouping.rows : 0, offsets: offsets ?? GroupOffsets([Int]()))
@@ -282,6 +300,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         self.variants = variants
         variantViews = variants.map(\.0.view)
         variantCauses = variants.map(\.1)
+        slips = PayloadSlips(check: check, names: &names)
     }
 
     @inline(__always)
@@ -296,11 +315,17 @@ struct PayloadHypotheses: @unchecked Sendable {
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
         if eNaN && aNaN { return nanByteSign }
+        if let id = slips.negativeZero(x: x, scaleIndex: s, expected: e, actual: a) { return id }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
-        if (inputIsNaN || inputIsInfinite) && toggledFits[s] && toggled.view.code(x, scaleIndex: s) == a {
+        // A code that follows the producer's own (differing) scale is that scale's: a NaN or Inf
+        // input's saturated code follows from it as well as from a missing nan_to_num, and a NaN
+        // code from a NaN scale is no saturation choice.
+        let followsOwnScale = producerView.map { producerDiffers[s] && $0.code(x, scaleIndex: s) == a } ?? false
+        if !followsOwnScale && (inputIsNaN || inputIsInfinite) && toggledFits[s] && toggled.view.code(x, scaleIndex: s) == a {
             return inputIsNaN ? toggledCause.nan : toggledCause.inf
         }
-        if eNaN || aNaN {
+        if !followsOwnScale, let id = slips.rawInput(x: x, scaleIndex: s, actual: a) { return id }
+        if (eNaN || aNaN) && !followsOwnScale {
             // `saturation vs NaN` and its refinement `NaN clamped to +max` (MismatchCause).
             if eNaN && a == maxFiniteCode && (inputIsNaN || (inputIsInfinite && (referenceScales[s] == 0 || x & 0x8000 != 0))) {
                 return nanClampedToMax
@@ -316,13 +341,18 @@ struct PayloadHypotheses: @unchecked Sendable {
                     return straddleCause
                 }
             }
-            if own >= 0 && (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
+            if let id = slips.offByOne(x: x, row: r, column: c, actual: a) { return id }
+            // Only in a row whose every mismatch the neighbour's scale reproduces, one of them not
+            // saturated (`PayloadCheck.neighbourRows`): a lone saturated code follows from any
+            // larger scale and names no neighbour.
+            if own >= 0, let fit = neighbourRows[r], (r - groupLower[own] < 256 || groupUpper[own] - r <= 256) {
                 let ref = reference.view
-                if own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a { return groupBoundary }
-                if own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
+                if fit.previous && own > 0 && ref.code(x, scaleIndex: scaleIndex(group: own - 1, column: c)) == a { return groupBoundary }
+                if fit.next && own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
             }
         }
+        if let id = slips.truncation(x: x, scaleIndex: s, actual: a) { return id }
         for j in 0..<variantViews.count where variantViews[j].code(x, scaleIndex: s) == a { return variantCauses[j] }
-        return 0
+        return slips.poison(actual: a) ?? 0
     }
 }
