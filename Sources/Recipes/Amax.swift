@@ -21,6 +21,7 @@ public enum Amax {
                                concurrently: Bool = false) -> [Double] {
         precondition(bits.count == grouping.rows * grouping.columns, "values do not fill the tensor")
         if grouping.columnStride == 0 { return byRows(bits, grouping: grouping, policy: policy, concurrently: concurrently) }
+        if grouping.columnBlock > 1 { return byBlocks(bits, grouping: grouping, policy: policy, concurrently: concurrently) }
         var amax = [Double](repeating: 0, count: grouping.scaleCount)
         var hasNaN = [Bool](repeating: false, count: grouping.scaleCount)
         // Magnitudes of bf16 values order like their bit patterns without the sign: compare

@@ -37,6 +37,13 @@ public enum Operand: String, CaseIterable, Hashable, Sendable {
         case (.a, .tensorwise), (.gradOut, .tensorwise): .tensorwise
         case (.b, .tensorwise), (.bT, .tensorwise): .perExpert
         case (.aWgrad, .tensorwise), (.gradOutWgrad, .tensorwise): .perGroup
+        // SPEC 8.3: blocks run along each GEMM's contraction (K for forward, N for dgrad, M for
+        // wgrad); weights in blocks of 32 along K (b) or N (b_t) under mxfp8, 128x128 under blockwise.
+        case (.a, .mxfp8), (.gradOut, .mxfp8), (.bT, .mxfp8): .block1x32
+        case (.b, .mxfp8), (.aWgrad, .mxfp8), (.gradOutWgrad, .mxfp8): .block32x1
+        case (.a, .blockwise), (.gradOut, .blockwise): .block1x128
+        case (.b, .blockwise), (.bT, .blockwise): .block128x128
+        case (.aWgrad, .blockwise), (.gradOutWgrad, .blockwise): .block128x1
         }
     }
 }

@@ -70,6 +70,9 @@ public struct Quantizer: Sendable {
     }
 
     func apply(sanitised bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool) -> [UInt8] {
+        if grouping.columnBlock > 1 {
+            return applyByBlocks(sanitised: bits, grouping: grouping, scales: scales, concurrently: concurrently)
+        }
         if grouping.columnStride == 0 && bits.count >= scales.count << 18 {
             return applyByTable(bits, grouping: grouping, scales: scales, concurrently: concurrently)
         }

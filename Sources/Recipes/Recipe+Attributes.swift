@@ -21,6 +21,10 @@ public enum RecipeAttribute: String, CaseIterable, Sendable {
     /// The kernel's flat block size in elements, when it has one (PR #4179's per-group kernel's
     /// BLOCK_SIZE): a hint verify uses to name a straddle, never to judge.
     case blockSize = "block_size"
+    /// SPEC 8.3.
+    case scaleFormat = "scale_format"
+    case scaleMode = "scale_mode"
+    case scaleConvention = "scale_convention"
 }
 
 extension Recipe {
@@ -68,6 +72,15 @@ extension Recipe {
             }
             recipe.castPolicy = p
         }
+        if let text = value(.scaleFormat) {
+            recipe.scaleFormat = try Self.parse(text, .scaleFormat, ScaleFormat.self)
+        }
+        if let text = value(.scaleMode) {
+            recipe.scaleMode = try Self.parse(text, .scaleMode, ScaleMode.self)
+        }
+        if let text = value(.scaleConvention) {
+            recipe.scaleConvention = try Self.parse(text, .scaleConvention, ScaleConvention.self)
+        }
         if let text = value(.nanArith) {
             recipe.nanArithmetic = try Self.parse(text, .nanArith, NaNArithmetic.self)
         } else {
@@ -83,6 +96,8 @@ extension Recipe {
             "amax_nan": .string(amaxNaN.rawValue), "scale_compute": .string(scaleCompute.rawValue),
             "scale_pow2": .integer(scalePow2 ? 1 : 0), "cast_policy": .string(castPolicy.name),
             "nan_arith": .string(nanArithmetic.rawValue), "input_nan_to_num": .integer(inputNaNToNum ? 1 : 0),
+            "scale_format": .string(scaleFormat.rawValue), "scale_mode": .string(scaleMode.rawValue),
+            "scale_convention": .string(scaleConvention.rawValue),
         ]
     }
 
@@ -146,6 +161,8 @@ extension Recipe.Kind {
         switch Reduction(rawValue: text) {
         case .perGroupColumn: self = .rowwise
         case .perExpert, .perGroup: self = .tensorwise
+        case .block1x32, .block32x1: self = .mxfp8
+        case .block1x128, .block128x1, .block128x128: self = .blockwise
         default: return nil
         }
     }

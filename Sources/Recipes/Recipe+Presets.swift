@@ -24,7 +24,12 @@ extension Recipe {
     /// The preset a `recipe` attribute names (a reduction name maps to the recipe whose table
     /// it belongs to: `per_group_column` to rowwise, `per_expert` and `per_group` to tensorwise).
     public static func preset(_ kind: Kind) -> Recipe {
-        kind == .rowwise ? .rowwise : .tensorwise
+        switch kind {
+        case .rowwise: .rowwise
+        case .tensorwise: .tensorwise
+        case .mxfp8: .mxfp8
+        case .blockwise: .blockwise
+        }
     }
 }
 
@@ -81,5 +86,5 @@ public struct ImplementationPreset: Sendable {
 
     public static let all: [ImplementationPreset] = [
         torchaoRowwiseEager, torchaoRowwiseTriton, pr4179, pr4179Kernel2D, pr4179SingleScalar,
-    ]
+    ] + blockScaled
 }

@@ -21,6 +21,11 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
         case rowwise
         /// One scale per activation tensor, per expert for weights, per group for wgrad operands.
         case tensorwise
+        /// SPEC 8.3 MXFP8: one e8m0 scale per 32 elements along the contraction
+        /// (`Recipe+BlockPresets.swift`).
+        case mxfp8
+        /// SPEC 8.3 blockwise (DeepSeek-V3): 1x128 activation tiles, 128x128 weight blocks, fp32 scales.
+        case blockwise
     }
 
     public var kind: Kind
@@ -37,11 +42,22 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
     /// +-bf16 max) before the amax AND before the multiply, so a NaN input is written as code
     /// 0x00. `amaxNaN = .nanToNum` alone means only the amax sees `nan_to_num`.
     public var inputNaNToNum: Bool
+    /// SPEC 8.3 `scale_format`: fp32 values, or e8m0 codes (then the scale comes from
+    /// `scaleMode`, not from `scaleCompute` and `scalePow2`).
+    public var scaleFormat: ScaleFormat = .fp32
+    /// SPEC 8.3 `scale_mode`: how an e8m0 scale is chosen (used only with `scaleFormat == .e8m0`).
+    public var scaleMode: ScaleMode = .floor
+    /// SPEC 8.3 `scale_convention`: which fp32 value is stored (multiplier or its reciprocal).
+    public var scaleConvention: ScaleConvention = .multiplier
 
     public init(kind: Kind, format: FP8Format, amaxNaN: AmaxNaNPolicy, scaleCompute: ScaleCompute,
                 scalePow2: Bool, castPolicy: ConversionPolicy, nanArithmetic: NaNArithmetic,
-                inputNaNToNum: Bool = false) {
+                inputNaNToNum: Bool = false, scaleFormat: ScaleFormat = .fp32, scaleMode: ScaleMode = .floor,
+                scaleConvention: ScaleConvention = .multiplier) {
         self.inputNaNToNum = inputNaNToNum
+        self.scaleFormat = scaleFormat
+        self.scaleMode = scaleMode
+        self.scaleConvention = scaleConvention
         self.kind = kind
         self.format = format
         self.amaxNaN = amaxNaN
@@ -58,5 +74,7 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
         "\(kind.rawValue) \(format.name) amax_nan=\(amaxNaN.rawValue) scale_compute=\(scaleCompute.rawValue) "
             + "scale_pow2=\(scalePow2 ? 1 : 0) cast_policy=\(castPolicy.name) nan_arith=\(nanArithmetic.rawValue)"
             + (inputNaNToNum ? " input_nan_to_num=1" : "")
+            + (scaleFormat == .e8m0 ? " scale_format=e8m0 scale_mode=\(scaleMode.rawValue)" : "")
+            + (scaleConvention == .reciprocal ? " scale_convention=reciprocal" : "")
     }
 }

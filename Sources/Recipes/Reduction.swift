@@ -18,6 +18,13 @@ public enum Reduction: String, CaseIterable, Hashable, Sendable {
     case rowwise
     case perGroup = "per_group"
     case perGroupColumn = "per_group_column"
+    /// SPEC 8.3 block reductions (`Reduction+Blocks.swift`): `block_RxC` is R consecutive rows
+    /// by C consecutive columns.
+    case block1x32 = "block_1x32"
+    case block32x1 = "block_32x1"
+    case block1x128 = "block_1x128"
+    case block128x1 = "block_128x1"
+    case block128x128 = "block_128x128"
 
     /// Whether the reduction needs `offsets`.
     public var usesOffsets: Bool { self == .perGroup || self == .perGroupColumn }

@@ -16,6 +16,9 @@ public enum ScaleArithmetic {
     public static let eps: Double = 1e-12
 
     public static func scale(amax: Double, recipe: Recipe) -> Float {
+        if recipe.scaleFormat == .e8m0 {  // SPEC 8.3: a power of two from the scale mode
+            return E8M0Scale.multiplier(code: E8M0Scale.code(amax: amax, mode: recipe.scaleMode, format: recipe.format))
+        }
         var s: Float
         if amax.isNaN {
             s = .nan

@@ -4,13 +4,20 @@ import Groups
 /// the tensor.
 ///
 /// A tensor is seen as a 2-D row-major matrix of `rows x columns`: [M,C] as is, a 3-D weight
-/// [G,K,N] as (G*K) x N. The scale of element (r, c) is `rowBase[r] + c * columnStride`, or
-/// none when `rowBase[r] < 0` (rows outside every group).
+/// [G,K,N] as (G*K) x N. The scale of element (r, c) is
+/// `rowBase[r] + (c / columnBlock) * columnStride`, or none when `rowBase[r] < 0` (rows outside
+/// every group). `columnBlock` is 1 except for the block reductions of SPEC 8.3, whose rows come
+/// in runs of `rowBlock` sharing their scales.
 public struct ScaleGrouping: Hashable, Sendable {
     public let rows: Int
     public let columns: Int
     public let rowBase: [Int]
     public let columnStride: Int
+    /// Consecutive columns that share a scale (the C of `block_RxC`; 1 otherwise).
+    public let columnBlock: Int
+    /// Consecutive rows that share their scales under a block reduction (the R of `block_RxC`;
+    /// 1 otherwise).
+    public let rowBlock: Int
     /// The shape of the scale dataset (SPEC section 3 "scale shapes").
     public let scaleShape: [Int]
     public var scaleCount: Int { scaleShape.reduce(1, *) }
@@ -18,6 +25,14 @@ public struct ScaleGrouping: Hashable, Sendable {
     /// Errors: a description of why the reduction does not apply to this shape.
     public init(reduction: Reduction, shape: [Int], transposedWeight: Bool = false,
                 offsets: GroupOffsets? = nil) throws(GroupingError) {
+        if reduction.blockShape != nil {
+            let b = try Self.blocks(reduction, shape: shape)
+            (rows, columns, rowBase, columnStride) = (b.rows, b.columns, b.rowBase, b.columnStride)
+            (columnBlock, rowBlock, scaleShape) = (b.columnBlock, b.rowBlock, b.scaleShape)
+            return
+        }
+        columnBlock = 1
+        rowBlock = 1
         switch (reduction, shape.count) {
         case (.tensorwise, 2), (.tensorwise, 3):
             rows = shape.count == 2 ? shape[0] : shape[0] * shape[1]
@@ -75,7 +90,7 @@ public struct ScaleGrouping: Hashable, Sendable {
     /// The scale index of element (r, c), or nil when the row is in no group.
     @inlinable public func scaleIndex(row r: Int, column c: Int) -> Int? {
         let base = rowBase[r]
-        return base < 0 ? nil : base + c * columnStride
+        return base < 0 ? nil : base + (columnBlock == 1 ? c : c / columnBlock) * columnStride
     }
 }
 

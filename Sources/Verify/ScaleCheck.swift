@@ -142,6 +142,8 @@ struct ScaleCheck {
         case .rowwise:
             if source.shape.count == 3 { return (i / last, nil, i % last) }
             return (offsets?.group(ofRow: i), i, nil)
+        default:  // SPEC 8.3 blocks: the first row and column of the block (of the (G*K) x N view)
+            return (nil, (i / last) * grouping.rowBlock, (i % last) * grouping.columnBlock)
         }
     }
 }

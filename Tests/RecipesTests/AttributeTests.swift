@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test("unknown values are errors", arguments: [
-        ("recipe", "blockwise"), ("fp8_format", "e3m4"), ("fp8_format", "e8m0fnu"), ("amax_nan", "clip"),
+        ("recipe", "nvfp4"), ("fp8_format", "e3m4"), ("fp8_format", "e8m0fnu"), ("amax_nan", "clip"),
         ("scale_compute", "fp16"), ("scale_pow2", "yes"), ("cast_policy", "round"), ("nan_arith", "x86"),
     ])
     func unknownValue(name: String, value: String) {

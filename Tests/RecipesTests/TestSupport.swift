@@ -55,6 +55,7 @@ func naiveQuantize(_ bits: [UInt16], shape: [Int], reduction: Reduction, transpo
                 start = max(start, end)
             }
             return nil
+        default: fatalError("block reductions have their own oracle (BlockOracle.swift)")
         }
     }
     let count: Int = switch reduction {
@@ -63,6 +64,7 @@ func naiveQuantize(_ bits: [UInt16], shape: [Int], reduction: Reduction, transpo
     case .rowwise: shape.count == 2 ? rows : (transposed ? shape[0] * shape[1] : shape[0] * cols)
     case .perGroup: offsets.count
     case .perGroupColumn: offsets.count * cols
+    default: fatalError("block reductions have their own oracle (BlockOracle.swift)")
     }
     var amax = [Double](repeating: 0, count: count)
     var nan = [Bool](repeating: false, count: count)
