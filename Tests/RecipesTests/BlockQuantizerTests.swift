@@ -22,10 +22,10 @@ import Testing
     }
 
     /// Facts read off torchao's `to_mx` at 36027d82 (mx_tensor.py): FLOOR of amax 1 is
-    /// 2^(0 - 8) -> code 119; CEIL of 1.5 rounds up to 2^1 -> 120; EVEN of bf16 max (0x7F7F) adds
-    /// 2^19 to its fp32 bits, which carries into the all-ones exponent: infinity, code 0xFF;
-    /// RCEIL of 448 is descale fl32(448 * fl32(1/448)) = 1 exactly? (no: fl32(1/448) is not
-    /// 1/448; the product rounds to 1 or just above, and any mantissa bit rounds up).
+    /// 2^(0 - 8), code 119; CEIL of 1.5 rounds up to 2^1, code 120; EVEN of bf16 max (0x7F7F)
+    /// adds 2^19 to its fp32 bits, which carries into the all-ones exponent: infinity, code 0xFF;
+    /// amax 0 clamps to code 0; NaN and Inf blocks get 0xFF. RCEIL of 448: the descale is
+    /// fl32(448 * fl32(1/448)), 1 or just above it (any mantissa bit rounds up), code 127 or 128.
     @Test func pinnedCodesFromTheTorchaoSource() {
         #expect(E8M0Scale.code(amax: 1, mode: .floor, format: .e4m3fn) == 119)
         #expect(E8M0Scale.code(amax: 1.5, mode: .ceil, format: .e4m3fn) == 120)

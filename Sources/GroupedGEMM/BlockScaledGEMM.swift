@@ -1,0 +1,145 @@
+import FP8
+
+/// The exact reference grouped GEMM on block-scaled operands (SPEC 8.3, section 4's `exact`
+/// mode): forward, dgrad and wgrad over `offsets` as `GroupedGEMM`, with operand scales that
+/// may change along the contraction (MXFP8's 1x32 / 32x1, blockwise's 1x128 / 128x1 / 128x128,
+/// and per-row scales as the 1 x K special case).
+///
+/// Each output element is `sum over segments s of D_s * dx_s * dy_s`, where the contraction is
+/// cut into segments on which both operands' scales are constant (the union of both block
+/// grids' boundaries, in the operands' own stored row/column numbering, so a wgrad group that
+/// starts inside a 32-row block is cut where the block ends), `D_s` is the exact integer dot
+/// product of the codes over the segment (`ExactDot`), and `dx_s, dy_s` are the fp32
+/// dequantization factors. The sum is exact (`ExactSum`) and rounded once to bf16.
+///
+/// Elements whose row or column meets a NaN or Inf code, or a non-finite factor, are the
+/// plain Double sum of the decoded products times the factors (NaN or +-Inf).
+public struct BlockScaledGEMM: Sendable {
+    public init() {}
+
+    /// One block-scaled fp8 operand in its stored layout: [M,K], [M,N] or [G,K,N].
+    public struct Operand: Sendable {
+        public var codes: [UInt8]
+        public var shape: [Int]
+        public var format: FP8Format
+        public var scales: BlockScales
+        public init(codes: [UInt8], shape: [Int], format: FP8Format, scales: BlockScales) {
+            self.codes = codes
+            self.shape = shape
+            self.format = format
+            self.scales = scales
+        }
+    }
+
+    /// How a GEMM operand's view maps back onto its stored layout: the view's outer index is
+    /// the output row (left) or column (right), its inner index the contraction. Stored row =
+    /// `rowOrigin + (rowIsOuter ? outer : inner)`, stored column = the other index.
+    struct Side {
+        let view: MatrixView
+        let operand: Operand
+        let rowOrigin: Int
+        let rowIsOuter: Bool
+
+        /// The scale index of view element (outer, inner) is `outerPart[outer] + innerPart[inner]`.
+        func parts(outerCount: Int, innerCount: Int) -> (outer: [Int], inner: [Int]) {
+            let s = operand.scales
+            let rowPart = { (r: Int) in ((rowOrigin + r) / s.rowBlock) * s.gridColumns }
+            let columnPart = { (c: Int) in c / s.columnBlock }
+            return rowIsOuter ? ((0..<outerCount).map(rowPart), (0..<innerCount).map(columnPart))
+                              : ((0..<outerCount).map(columnPart), (0..<innerCount).map(rowPart))
+        }
+    }
+
+    /// forward: `out[rows of g] = A[rows of g] @ B[g]`.
+    public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
+        let (k, n) = (a.shape[1], b.shape[2])
+        for g in 0..<offsets.count {
+            let rows = GroupedGEMM.rows(offsets, g)
+            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k)
+            let y = MatrixView(codes: b.codes, offset: g * k * n, rows: k, columns: n, rowStride: n)
+            body(block(g, Side(view: x, operand: a, rowOrigin: rows.lowerBound, rowIsOuter: true),
+                       Side(view: y, operand: b, rowOrigin: g * k, rowIsOuter: false)))
+        }
+    }
+
+    /// dgrad: `grad_a[rows of g] = grad_out[rows of g] @ B[g]^T`; `bT` holds codes in b's
+    /// [G,K,N] layout with its own scales.
+    public func dgrad(gradOut: Operand, bT: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
+        let (k, n) = (bT.shape[1], bT.shape[2])
+        for g in 0..<offsets.count {
+            let rows = GroupedGEMM.rows(offsets, g)
+            let x = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
+            let y = MatrixView(codes: bT.codes, offset: g * k * n, rows: k, columns: n, rowStride: n).transposed
+            body(block(g, Side(view: x, operand: gradOut, rowOrigin: rows.lowerBound, rowIsOuter: true),
+                       Side(view: y, operand: bT, rowOrigin: g * k, rowIsOuter: true)))
+        }
+    }
+
+    /// wgrad: `grad_b[g] = A[rows of g]^T @ grad_out[rows of g]`; the contraction runs over
+    /// the group's rows, cut where either operand's row blocks end.
+    public func wgrad(a: Operand, gradOut: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
+        let (k, n) = (a.shape[1], gradOut.shape[1])
+        for g in 0..<offsets.count {
+            let rows = GroupedGEMM.rows(offsets, g)
+            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k).transposed
+            let y = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
+            body(block(g, Side(view: x, operand: a, rowOrigin: rows.lowerBound, rowIsOuter: false),
+                       Side(view: y, operand: gradOut, rowOrigin: rows.lowerBound, rowIsOuter: false)))
+        }
+    }
+
+    func block(_ g: Int, _ left: Side, _ right: Side) -> GroupBlock {
+        let (x, y) = (left.view, right.view)
+        let (p, r, q) = (x.rows, x.columns, y.columns)
+        let (xo, xi) = left.parts(outerCount: p, innerCount: r)
+        let (yo, yi) = right.parts(outerCount: q, innerCount: r)
+        let xc = CodeTables.shared.integerCodes(left.operand.format)
+        let yc = CodeTables.shared.integerCodes(right.operand.format)
+        let shift = xc.exponentShift + yc.exponentShift
+        let unit = Double(sign: .plus, exponent: -shift, significand: 1)
+        let dx = left.operand.scales.dequantization, dy = right.operand.scales.dequantization
+        // Segments: where either operand's scale changes along the contraction.
+        var starts: [Int] = r > 0 ? [0] : []
+        for k in stride(from: 1, to: r, by: 1) where xi[k] != xi[k - 1] || yi[k] != yi[k - 1] { starts.append(k) }
+        let segments = starts.enumerated().map { (i, s) in s..<(i + 1 < starts.count ? starts[i + 1] : r) }
+        let dots = segments.map { seg in
+            ExactDot(x: MatrixView(codes: x.codes, offset: x.offset + seg.lowerBound * x.columnStride, rows: p,
+                                   columns: seg.count, rowStride: x.rowStride, columnStride: x.columnStride),
+                     xCodes: xc,
+                     y: MatrixView(codes: y.codes, offset: y.offset + seg.lowerBound * y.rowStride, rows: seg.count,
+                                   columns: q, rowStride: y.rowStride, columnStride: y.columnStride),
+                     yCodes: yc)
+        }
+        var bits = [UInt16](repeating: 0, count: p * q)
+        var value = [Double](repeating: 0, count: p * q)
+        var absSum = [Double](repeating: 0, count: p * q)
+        var sum = ExactSum()
+        for i in 0..<p {
+            for j in 0..<q {
+                let e = i * q + j
+                sum.reset()
+                var special = false
+                var plain = 0.0, magnitude = 0.0
+                for (s, seg) in segments.enumerated() {
+                    let (fx, fy) = (dx[xo[i] + xi[seg.lowerBound]], dy[yo[j] + yi[seg.lowerBound]])
+                    let f = Double(fx) * Double(fy)
+                    let d = dots[s]
+                    if let v = d.special[e] {
+                        special = true
+                        plain += v * f
+                    } else {
+                        if !f.isFinite { special = true }
+                        plain += Double(d.dots[e]) * unit * f
+                        if !special { sum.add(dot: d.dots[e], r: f, shift: shift) }
+                    }
+                    magnitude += d.absSums[e] * unit * abs(f)
+                }
+                let v = special ? plain : sum.roundedToOdd()
+                value[e] = v
+                bits[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(v))
+                absSum[e] = magnitude
+            }
+        }
+        return GroupBlock(group: g, rows: p, columns: q, bits: bits, value: value, absSum: absSum)
+    }
+}
