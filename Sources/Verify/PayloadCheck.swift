@@ -174,6 +174,8 @@ struct PayloadHypotheses: @unchecked Sendable {
     let format: FP8Format
     let columns: Int
     let columnStride: Int
+    /// Columns per scale along a row (SPEC 8.3 `block_1xC`; 1 otherwise).
+    let columnBlock: Int
     let declaredNaNToNum: Bool
     let maxFiniteCode: UInt8
     /// The recipe with the reference scales, and with the producer's.
@@ -208,6 +210,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         format = recipe.format
         columns = check.grouping.columns
         columnStride = check.grouping.columnStride
+        columnBlock = check.grouping.columnBlock
         declaredNaNToNum = recipe.inputNaNToNum
         maxFiniteCode = recipe.format.maxFiniteCode
         func scales(_ v: Recipe) -> [Float] { Quantizer(recipe: v).scales(check.source.bits, grouping: check.grouping) }
@@ -254,6 +257,13 @@ struct PayloadHypotheses: @unchecked Sendable {
             v.amaxNaN = policy
             variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: MismatchCause.amaxNaNPolicy)))
         }
+        if recipe.scaleFormat == .e8m0 {  // SPEC 8.3: the other scale modes
+            for mode in ScaleMode.allCases where mode != recipe.scaleMode {
+                v = recipe
+                v.scaleMode = mode
+                variants.append((ScaledCodeTable(recipe: v, scales: scales(v)), names.id(of: BlockScaleCauses.scaleMode(mode))))
+            }
+        }
         for policy in ConversionPolicy.all where policy != recipe.castPolicy {
             v = recipe
             v.castPolicy = policy
@@ -272,7 +282,7 @@ struct PayloadHypotheses: @unchecked Sendable {
     @inline(__always)
     func cause(at i: Int, _ f: PayloadCheck.Frame) -> Int {
         let (r, c) = (i / columns, i % columns)
-        let s = f.rowBase[r] + c * columnStride
+        let s = f.rowBase[r] + (columnBlock == 1 ? c : c / columnBlock) * columnStride
         let x = f.source[i]
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)

@@ -28,8 +28,14 @@ struct ScaleCheck {
 
     static func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
+    /// A multiplier as the producer stores it: its reciprocal under `scale_convention =
+    /// reciprocal` (fp32 scales); e8m0 codes are compared as their multipliers (one to one).
+    func stored(_ m: Float) -> Float {
+        recipe.scaleFormat == .fp32 ? recipe.scaleConvention.stored(multiplier: m) : m
+    }
+
     /// Mismatching scale indices, ascending.
-    func mismatches() -> [Int] { expected.indices.filter { !Self.same(expected[$0], actual[$0]) } }
+    func mismatches() -> [Int] { expected.indices.filter { !Self.same(stored(expected[$0]), actual[$0]) } }
 
     /// The cause of every scale (nil where it matches or nothing reproduces it).
     func attribute(_ mismatches: [Int]) -> [Int: String?] {
@@ -44,7 +50,7 @@ struct ScaleCheck {
         // One model explains a dataset: the one that reproduces the most mismatching scales is
         // tried first (ties: the order of `blockModels`).
         let models = blockModels(bits).enumerated().map { (i, m) in
-            (m, i, mismatches.filter { Self.same(m.scales[$0], actual[$0]) }.count)
+            (m, i, mismatches.filter { Self.same(stored(m.scales[$0]), actual[$0]) }.count)
         }.sorted { ($0.2, -$0.1) > ($1.2, -$1.1) }.map(\.0)
         var out: [Int: String?] = [:]
         for i in mismatches {
@@ -93,9 +99,11 @@ struct ScaleCheck {
 
     func cause(_ i: Int, amax: [AmaxNaNPolicy: [Double]], toggledNaNToNum: [Float],
                models: [(scales: [Float], cause: String)]) -> String? {
+        // Block recipes (SPEC 8.3) first: scale mode, NaN block scale, convention, EPS.
         let a = actual[i]
-        func same(_ s: Float) -> Bool { Self.same(s, a) }
+        func same(_ s: Float) -> Bool { Self.same(stored(s), a) }
         let own = amax[recipe.amaxNaN]![i]
+        if let named = BlockScaleCauses.cause(recipe: recipe, amax: own, expected: expected[i], actual: a) { return named }
         var v = recipe
         v.scaleCompute = recipe.scaleCompute == .fp64 ? .fp32 : .fp64
         if same(ScaleArithmetic.scale(amax: own, recipe: v)) { return MismatchCause.scaleRounding }
@@ -142,8 +150,10 @@ struct ScaleCheck {
         case .rowwise:
             if source.shape.count == 3 { return (i / last, nil, i % last) }
             return (offsets?.group(ofRow: i), i, nil)
-        default:  // SPEC 8.3 blocks: the first row and column of the block (of the (G*K) x N view)
-            return (nil, (i / last) * grouping.rowBlock, (i % last) * grouping.columnBlock)
+        default:  // SPEC 8.3 blocks: the block's first row (of the (G*K) x N view) and column, and its group
+            let row = (i / last) * grouping.rowBlock, column = (i % last) * grouping.columnBlock
+            if source.shape.count == 3 { return (row / max(source.shape[1], 1), row % max(source.shape[1], 1), column) }
+            return (offsets?.group(ofRow: row), row, column)
         }
     }
 }

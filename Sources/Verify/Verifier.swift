@@ -90,7 +90,7 @@ public enum Verifier {
         if let d = payload {
             payloadReport.judgedUnder = "\(d.recipe) reduction=\(d.reduction!.rawValue)"
             if let (red, source, q, grouping) = try recompute(d, op, reference, into: &payloadReport) {
-                let producerScales = scale.flatMap { $0.reduction == red && $0.scales.count == q.scales.count ? $0.scales : nil }
+                let producerScales = scale.flatMap { $0.reduction == red && $0.scales.count == q.scales.count ? $0.multipliers : nil }
                 let check = PayloadCheck(recipe: d.recipe, source: source, grouping: grouping, reduction: red, expected: q,
                                          actual: d.codes, offsets: offsets, producerScales: producerScales)
                 comparison = check.compare()
@@ -111,18 +111,27 @@ public enum Verifier {
                 scaleCauses = q.scales.indices.map { causes[$0] ?? nil }
                 scaleReport.elements = q.scales.count
                 scaleReport.mismatches = mismatches.count
+                // Stored forms (SPEC 8.3): the reciprocal where declared; e8m0 codes are shown as codes.
+                let expectedStored = q.scales.map(check.stored)
+                let e8m0 = d.recipe.scaleFormat == .e8m0
                 var maxUlp: Double?
-                for i in mismatches { if let u = Distances.fp32(q.scales[i], d.scales[i]) { maxUlp = max(maxUlp ?? 0, u) } }
+                for i in mismatches {
+                    let u = e8m0 ? Distances.fp8(E8M0Scale.code(multiplier: q.scales[i]), d.scaleCodes[i], .e8m0fnu)
+                                 : Distances.fp32(expectedStored[i], d.scales[i])
+                    if let u { maxUlp = max(maxUlp ?? 0, u) }
+                }
                 scaleReport.maxUlp = maxUlp ?? (q.scales.isEmpty ? nil : 0)
                 var tally = MismatchTally(groups: red == .tensorwise ? nil : reference.inputs.groupCount, rows: 0)
                 for i in mismatches { tally.add(index: i, cause: causes[i] ?? nil, group: check.locate(i).group, row: -1) }
                 func example(_ i: Int, _ cause: String?) -> MismatchReport {
-                    let (e, a) = (q.scales[i], d.scales[i])
+                    let (e, a) = (expectedStored[i], d.scales[i])
                     let (group, row, column) = check.locate(i)
+                    let (eText, aText) = e8m0 ? (hex(E8M0Scale.code(multiplier: e), width: 2), hex(d.scaleCodes[i], width: 2))
+                                              : (hex(e.bitPattern, width: 8), hex(a.bitPattern, width: 8))
                     return MismatchReport(
                         index: i, coordinates: unravel(i, q.scaleShape), group: group, row: row, column: column,
-                        inputBits: nil, expected: hex(e.bitPattern, width: 8), actual: hex(a.bitPattern, width: 8),
-                        expectedValue: "\(e)", actualValue: "\(a)", bound: nil, cause: cause)
+                        inputBits: nil, expected: eText, actual: aText,
+                        expectedValue: e8m0 ? "\(1 / e)" : "\(e)", actualValue: e8m0 ? "\(1 / a)" : "\(a)", bound: nil, cause: cause)
                 }
                 if let i = mismatches.first {
                     scaleReport.firstMismatch = example(i, causes[i] ?? nil)
@@ -173,31 +182,66 @@ public enum Verifier {
                           _ reference: ReferenceQuantization) throws(GroupingError) -> DatasetReport {
         var r = DatasetReport(kind: "gemm")
         guard let offsets = reference.inputs.offsets else { r.skipped = "input /inputs/offsets is absent"; return r }
+        // Each side: the operand, its reduction, and the factors the GEMM multiplies by per scale.
         var sides: [(QuantizedTensor, Reduction)] = []
+        var dequantization: [[Float]] = []
         var used: [String] = []
         for op in [kind.operands.0, kind.operands.1] {
             if let payload = p.plan(.payload(op)), let scale = p.plan(.scale(op)), let red = payload.reduction {
                 let scaleShape = scale.shape.isEmpty ? [1] : scale.shape
-                sides.append((QuantizedTensor(codes: payload.codes, shape: payload.shape, scales: scale.scales,
+                sides.append((QuantizedTensor(codes: payload.codes, shape: payload.shape, scales: scale.multipliers,
                                               scaleShape: scaleShape, format: payload.recipe.format), red))
+                // What the producer's GEMM received (SPEC 8.3): 2^(code - 127), the stored reciprocal, or 1/multiplier.
+                dequantization.append(scale.recipe.scaleFormat == .e8m0
+                    ? scale.scaleCodes.map(E8M0Scale.dequantization(code:))
+                    : scale.recipe.scaleConvention == .reciprocal ? scale.scales : scale.scales.map { 1 / $0 })
                 used.append("\(op.rawValue): producer's")
             } else {
                 let red = d.declaration.reduction(of: op)
                 if let why = reference.missing(op, reduction: red) { r.skipped = why; return r }
-                sides.append((try reference.quantize(op, recipe: d.recipe, reduction: red), red))
+                let q = try reference.quantize(op, recipe: d.recipe, reduction: red)
+                sides.append((q, red))
+                dequantization.append(q.scales.map { 1 / $0 })
                 used.append("\(op.rawValue): reference \(red.rawValue)")
             }
         }
         let judgedUnder = "exact reference GEMM on operands (" + used.joined(separator: ", ") + ")"
         r.judgedUnder = judgedUnder
-        guard let (x, y) = ReferenceGEMM.operands(kind, left: sides[0], right: sides[1]) else {
-            r.skipped = "an operand's scales vary along the contraction dimension"
-            return r
+        var blockScaled: (BlockScaledGEMM.Operand, BlockScaledGEMM.Operand)?
+        let xy: (GroupedGEMM.Operand, GroupedGEMM.Operand)
+        if sides[0].1.blockShape != nil || sides[1].1.blockShape != nil {
+            // SPEC 8.3: scales along the contraction; the exact block-scaled reference.
+            guard let bx = BlockScaledOperands.operand(sides[0].0, kind.operands.0, sides[0].1, dequantization: dequantization[0]),
+                  let by = BlockScaledOperands.operand(sides[1].0, kind.operands.1, sides[1].1, dequantization: dequantization[1]) else {
+                r.skipped = "a block-scaled operand meets a per-group one (no common scale grid)"
+                return r
+            }
+            for o in [bx, by] {
+                let rows = o.shape.dropLast().reduce(1, *), s = o.scales
+                if (rows + s.rowBlock - 1) / s.rowBlock * s.gridColumns != s.dequantization.count {
+                    r.skipped = "an operand has \(s.dequantization.count) scales, its block grid needs \((rows + s.rowBlock - 1) / s.rowBlock * s.gridColumns)"
+                    return r
+                }
+            }
+            blockScaled = (bx, by)
+            func plain(_ o: BlockScaledGEMM.Operand) -> GroupedGEMM.Operand {
+                GroupedGEMM.Operand(codes: o.codes, shape: o.shape, format: o.format, scales: OperandScales([1], layout: .single))
+            }
+            xy = (plain(bx), plain(by))
+        } else {
+            guard let found = ReferenceGEMM.operands(kind, left: sides[0], right: sides[1]) else {
+                r.skipped = "an operand's scales vary along the contraction dimension"
+                return r
+            }
+            xy = found
         }
+        let (x, y) = xy
         if let problem = ReferenceGEMM.inconsistency(kind, x, y, groups: offsets.count) { r.skipped = problem; return r }
         let shape = ReferenceGEMM.outputShape(kind, x, y, groups: offsets.count)
         guard shape == d.shape else { r.skipped = "operand shapes give \(shape), the output is \(d.shape)"; return r }
-        r = GEMMCheck(kind: kind, x: x, y: y, offsets: offsets, declaration: d.declaration, actual: d.bf16, shape: shape).run()
+        var check = GEMMCheck(kind: kind, x: x, y: y, offsets: offsets, declaration: d.declaration, actual: d.bf16, shape: shape)
+        check.blockScaled = blockScaled
+        r = check.run()
         r.judgedUnder = judgedUnder
         return r
     }

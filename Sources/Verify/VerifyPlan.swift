@@ -15,8 +15,19 @@ struct DatasetPlan {
     let reduction: Reduction?
     let shape: [Int]
     var codes: [UInt8] = []
+    /// Scales as stored: fp32 values (multipliers or reciprocals, `recipe.scaleConvention`), or
+    /// for e8m0 the multipliers of `scaleCodes` (`E8M0Scale.multiplier`, one to one).
     var scales: [Float] = []
+    /// e8m0 scales (SPEC 8.3): the codes as stored.
+    var scaleCodes: [UInt8] = []
     var bf16: [UInt16] = []
+
+    /// The producer's quantization multipliers: the stored scales, their reciprocals for
+    /// `scale_convention = reciprocal` (`1 / stored`: the multiplier the kernel divided, up to
+    /// one rounding), the code's power of two for e8m0.
+    var multipliers: [Float] {
+        recipe.scaleFormat == .fp32 && recipe.scaleConvention == .reciprocal ? scales.map { 1 / $0 } : scales
+    }
 }
 
 /// A producer's group, validated.
@@ -141,7 +152,22 @@ enum FixtureValidation {
             if case .payload = d {
                 plan.codes = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
                 if let expected, plan.shape != expected { throw fail("shape \(plan.shape) disagrees with the source's \(expected)") }
+            } else if recipe.scaleFormat == .e8m0 {
+                // SPEC 8.3: e8m0 scale datasets are uint8 codes with dtype = "float8_e8m0fnu".
+                let stored = try InvalidFixture.wrap { () throws(FixtureError) in try file.elementTypeName(of: path) }
+                guard stored == "uint8", dtype == FP8Format.e8m0fnu.dtypeName else {
+                    throw fail("e8m0 scales (scale_format = e8m0) must be uint8 with dtype = \"\(FP8Format.e8m0fnu.dtypeName)\"; "
+                        + "found \(stored)" + (dtype.map { " with dtype = \"\($0)\"" } ?? " without a dtype attribute"))
+                }
+                plan.scaleCodes = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: UInt8.self).values }
+                plan.scales = plan.scaleCodes.map(E8M0Scale.multiplier(code:))
+                if let expected, !sameShapeIgnoringOnes(plan.shape, expected) {
+                    throw fail("scale shape \(plan.shape) does not fit reduction \(red.rawValue), which gives \(expected)")
+                }
             } else {
+                if dtype == FP8Format.e8m0fnu.dtypeName {
+                    throw fail("dtype \"\(dtype!)\" but scale_format is fp32 (declare scale_format = e8m0)")
+                }
                 plan.scales = try InvalidFixture.wrap { () throws(FixtureError) in try file.readArray(path, as: Float.self).values }
                 if let expected, !sameShapeIgnoringOnes(plan.shape, expected) {
                     throw fail("scale shape \(plan.shape) does not fit reduction \(red.rawValue), which gives \(expected)")
