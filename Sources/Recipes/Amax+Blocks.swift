@@ -12,17 +12,22 @@ extension Amax {
         // Per scale: the largest magnitude, or 0xFFFF once a NaN poisons it (propagate).
         var best = [UInt16](repeating: 0, count: grouping.scaleCount)
         let rowsPerTask = grouping.rowBlock * max(1, 65536 / max(columns * grouping.rowBlock, 1))
+        // Tasks own whole runs of rowBlock rows only where blocks start at multiples of rowBlock
+        // (not so for a padded 3-D weight whose K is not a multiple): else one task.
+        let perRow = (columns + width - 1) / width
+        let aligned = (0..<grouping.rows).allSatisfy { grouping.rowBase[$0] < 0 || grouping.rowBase[$0] == ($0 / grouping.rowBlock) * perRow }
         bits.withUnsafeBufferPointer { x in
             best.withUnsafeMutableBufferPointer { out in
                 let reads = SharedReads(x)
                 let writes = DisjointWrites(out)
-                forEachChunk(count: grouping.rows, chunk: rowsPerTask, concurrently: concurrently) { range in
+                forEachChunk(count: grouping.rows, chunk: rowsPerTask, concurrently: concurrently && aligned) { range in
                     for r in range {
                         let base = grouping.rowBase[r]
                         if base < 0 { continue }
-                        for b in 0..<(columns / width) {
+                        for b in 0..<perRow {  // the last block may be partial (block_padding = zero)
                             let start = r * columns + b * width
-                            let m = rowMax(reads.slice(start..<(start + width)), infinity: infinity, propagateNaN: propagate)
+                            let end = min(start + width, (r + 1) * columns)
+                            let m = rowMax(reads.slice(start..<end), infinity: infinity, propagateNaN: propagate)
                             let i = base + b * grouping.columnStride
                             if m > writes.buffer[i] { writes.buffer[i] = m }
                         }

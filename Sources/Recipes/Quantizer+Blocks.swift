@@ -19,10 +19,10 @@ extension Quantizer {
                     for r in range {
                         let base = grouping.rowBase[r]
                         if base < 0 { continue }
-                        for b in 0..<(columns / width) {
+                        for b in 0..<((columns + width - 1) / width) {  // the last may be partial (block_padding)
                             let scale = scales[base + b * grouping.columnStride]
                             let start = r * columns + b * width
-                            for i in start..<(start + width) {
+                            for i in start..<min(start + width, (r + 1) * columns) {
                                 let x = Float(bitPattern: UInt32(src[i]) << 16)
                                 let y = ScaleApplication.apply(x, scale: scale, fp8Max: fp8Max, nan: nan)
                                 dst[i] = converter.convert(f32Bits: y.bitPattern)

@@ -38,8 +38,8 @@ public struct Quantizer: Sendable {
                          transposedWeight: Bool = false, offsets: GroupOffsets? = nil, concurrently: Bool = true)
         throws(GroupingError) -> QuantizedTensor
     {
-        let grouping = try ScaleGrouping(reduction: reduction, shape: shape,
-                                         transposedWeight: transposedWeight, offsets: offsets)
+        let grouping = try ScaleGrouping(reduction: reduction, shape: shape, transposedWeight: transposedWeight,
+                                         offsets: offsets, padding: recipe.blockPadding)
         return quantize(bits, shape: shape, grouping: grouping, concurrently: concurrently)
     }
 

@@ -25,6 +25,7 @@ public enum RecipeAttribute: String, CaseIterable, Sendable {
     case scaleFormat = "scale_format"
     case scaleMode = "scale_mode"
     case scaleConvention = "scale_convention"
+    case blockPadding = "block_padding"
 }
 
 extension Recipe {
@@ -81,6 +82,9 @@ extension Recipe {
         if let text = value(.scaleConvention) {
             recipe.scaleConvention = try Self.parse(text, .scaleConvention, ScaleConvention.self)
         }
+        if let text = value(.blockPadding) {
+            recipe.blockPadding = try Self.parse(text, .blockPadding, BlockPadding.self)
+        }
         if let text = value(.nanArith) {
             recipe.nanArithmetic = try Self.parse(text, .nanArith, NaNArithmetic.self)
         } else {
@@ -98,6 +102,7 @@ extension Recipe {
             "nan_arith": .string(nanArithmetic.rawValue), "input_nan_to_num": .integer(inputNaNToNum ? 1 : 0),
             "scale_format": .string(scaleFormat.rawValue), "scale_mode": .string(scaleMode.rawValue),
             "scale_convention": .string(scaleConvention.rawValue),
+            "block_padding": .string(blockPadding.rawValue),
         ]
     }
 

@@ -49,6 +49,8 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
     public var scaleMode: ScaleMode = .floor
     /// SPEC 8.3 `scale_convention`: which fp32 value is stored (multiplier or its reciprocal).
     public var scaleConvention: ScaleConvention = .multiplier
+    /// SPEC 8.3 `block_padding`: how a block reduction meets a tensor it does not divide.
+    public var blockPadding: BlockPadding = .none
 
     public init(kind: Kind, format: FP8Format, amaxNaN: AmaxNaNPolicy, scaleCompute: ScaleCompute,
                 scalePow2: Bool, castPolicy: ConversionPolicy, nanArithmetic: NaNArithmetic,
@@ -76,5 +78,6 @@ public struct Recipe: Hashable, Sendable, CustomStringConvertible {
             + (inputNaNToNum ? " input_nan_to_num=1" : "")
             + (scaleFormat == .e8m0 ? " scale_format=e8m0 scale_mode=\(scaleMode.rawValue)" : "")
             + (scaleConvention == .reciprocal ? " scale_convention=reciprocal" : "")
+            + (blockPadding == .zero ? " block_padding=zero" : "")
     }
 }

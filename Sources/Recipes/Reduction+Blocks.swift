@@ -35,7 +35,7 @@ extension ScaleGrouping {
     ///
     /// Errors: a block extent that does not divide the tensor (rows, columns, or K of a 3-D
     /// weight), named with the extents.
-    static func blocks(_ reduction: Reduction, shape: [Int]) throws(GroupingError)
+    static func blocks(_ reduction: Reduction, shape: [Int], padding: BlockPadding = .none) throws(GroupingError)
         -> (rows: Int, columns: Int, rowBase: [Int], columnStride: Int, columnBlock: Int, rowBlock: Int, scaleShape: [Int])
     {
         guard let (br, bc) = reduction.blockShape else { throw GroupingError("\(reduction.rawValue) is not a block reduction") }
@@ -44,19 +44,26 @@ extension ScaleGrouping {
         }
         let columns = shape.last!
         let rows = shape.dropLast().reduce(1, *)
-        // The extent that blocks of br rows must divide: M, or K of a 3-D weight.
+        // The extent that blocks of br rows must divide: M, or K of a 3-D weight (blocks never
+        // straddle experts).
         let rowExtent = shape.count == 2 ? shape[0] : shape[1]
-        let rowName = shape.count == 2 ? "row count M" : "K (dimension 1)"
-        let columnName = shape.count == 2 ? "column count" : "N (dimension 2)"
-        if rowExtent % br != 0 {
-            throw GroupingError("\(reduction.rawValue) needs the \(rowName) \(rowExtent) to be a multiple of \(br)")
+        if padding == .none {
+            let rowName = shape.count == 2 ? "row count M" : "K (dimension 1)"
+            let columnName = shape.count == 2 ? "column count" : "N (dimension 2)"
+            let hint = " (or declare block_padding = zero)"
+            if rowExtent % br != 0 {
+                throw GroupingError("\(reduction.rawValue) needs the \(rowName) \(rowExtent) to be a multiple of \(br)" + hint)
+            }
+            if columns % bc != 0 {
+                throw GroupingError("\(reduction.rawValue) needs the \(columnName) \(columns) to be a multiple of \(bc)" + hint)
+            }
         }
-        if columns % bc != 0 {
-            throw GroupingError("\(reduction.rawValue) needs the \(columnName) \(columns) to be a multiple of \(bc)")
+        let blocksPerRow = (columns + bc - 1) / bc
+        let rowBlocks = (rowExtent + br - 1) / br  // per expert for a 3-D weight
+        let rowBase = (0..<rows).map { r in
+            (shape.count == 2 ? r / br : (r / max(rowExtent, 1)) * rowBlocks + (r % max(rowExtent, 1)) / br) * blocksPerRow
         }
-        let blocksPerRow = columns / bc
-        return (rows: rows, columns: columns, rowBase: (0..<rows).map { ($0 / br) * blocksPerRow },
-                columnStride: 1, columnBlock: bc, rowBlock: br,
-                scaleShape: shape.count == 2 ? [rows / br, blocksPerRow] : [shape[0], shape[1] / br, blocksPerRow])
+        return (rows: rows, columns: columns, rowBase: rowBase, columnStride: 1, columnBlock: bc, rowBlock: br,
+                scaleShape: shape.count == 2 ? [rowBlocks, blocksPerRow] : [shape[0], rowBlocks, blocksPerRow])
     }
 }

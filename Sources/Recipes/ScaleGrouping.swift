@@ -24,9 +24,9 @@ public struct ScaleGrouping: Hashable, Sendable {
 
     /// Errors: a description of why the reduction does not apply to this shape.
     public init(reduction: Reduction, shape: [Int], transposedWeight: Bool = false,
-                offsets: GroupOffsets? = nil) throws(GroupingError) {
+                offsets: GroupOffsets? = nil, padding: BlockPadding = .none) throws(GroupingError) {
         if reduction.blockShape != nil {
-            let b = try Self.blocks(reduction, shape: shape)
+            let b = try Self.blocks(reduction, shape: shape, padding: padding)
             (rows, columns, rowBase, columnStride) = (b.rows, b.columns, b.rowBase, b.columnStride)
             (columnBlock, rowBlock, scaleShape) = (b.columnBlock, b.rowBlock, b.scaleShape)
             return

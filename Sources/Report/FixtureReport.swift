@@ -78,7 +78,8 @@ public struct ReportBuilder {
     /// already, so an error here is a bug, and it propagates.
     static func recipes(_ verify: VerifyReport) throws(AttributeError) -> [NamedRecipe] {
         let names = verify.producers.keys.sorted { ($0.hasPrefix("reference-") ? 0 : 1, $0) < ($1.hasPrefix("reference-") ? 0 : 1, $1) }
-        return try Recipe.Kind.allCases.map { kind throws(AttributeError) in
+        // The block recipes (SPEC 8.3) are not in the report yet (issue 11 item 4).
+        return try [Recipe.Kind.rowwise, .tensorwise].map { kind throws(AttributeError) in
             for n in names {
                 let attrs = verify.producers[n]!.attributes
                 guard (attrs["recipe"] ?? "rowwise") == kind.rawValue else { continue }

@@ -31,7 +31,7 @@ enum QuantizationErrors {
                         for c in 0..<columns {
                             let i = r * columns + c
                             let x = Double(Float(bitPattern: UInt32(src[i]) << 16))
-                            let scale = q.scales[grouping.rowBase[r] + c * grouping.columnStride]
+                            let scale = q.scales[grouping.scaleIndex(row: r, column: c)!]
                             let v = table[Int(codes[i])]
                             let actual = v * Double(1 / scale)
                             acc.add(ideal: x, actual: actual, saturated: abs(v) == fp8Max && abs(x) * Double(scale) > fp8Max)

@@ -21,12 +21,13 @@ public final class ReferenceQuantization {
 
     /// The scale grouping of `op` under `reduction`, built once per operand and reduction.
     /// Preconditions: `missing(op, reduction:) == nil`.
-    public func grouping(_ op: Operand, reduction: Reduction) throws(GroupingError) -> ScaleGrouping {
-        let key = "\(op.rawValue)|\(reduction.rawValue)"
+    /// `padding`: SPEC 8.3 `block_padding` (block reductions only).
+    public func grouping(_ op: Operand, reduction: Reduction, padding: BlockPadding = .none) throws(GroupingError) -> ScaleGrouping {
+        let key = "\(op.rawValue)|\(reduction.rawValue)|\(padding.rawValue)"
         if let g = groupings[key] { return g }
         let source = inputs.source(of: op)!
         let g = try ScaleGrouping(reduction: reduction, shape: source.shape, transposedWeight: op.isTransposedWeight,
-                                  offsets: inputs.offsets.map { GroupOffsets($0) })
+                                  offsets: inputs.offsets.map { GroupOffsets($0) }, padding: padding)
         groupings[key] = g
         return g
     }
@@ -37,7 +38,7 @@ public final class ReferenceQuantization {
         if let q = cache[key] { return q }
         let source = inputs.source(of: op)!
         let q = Quantizer(recipe: recipe).quantize(source.bits, shape: source.shape,
-                                                   grouping: try grouping(op, reduction: reduction))
+                                                   grouping: try grouping(op, reduction: reduction, padding: recipe.blockPadding))
         cache[key] = q
         return q
     }

@@ -10,7 +10,11 @@ enum BlockScaledOperands {
     static func grid(_ reduction: Reduction, shape: [Int], transposedWeight: Bool) -> (rowBlock: Int, columnBlock: Int, gridColumns: Int)? {
         let columns = shape.last ?? 1
         let rows = max(shape.dropLast().reduce(1, *), 1)
-        if let (br, bc) = reduction.blockShape { return (br, bc, max(columns / bc, 1)) }
+        if let (br, bc) = reduction.blockShape {
+            // A padded 3-D weight whose K is not a multiple of br has blocks per expert, not a grid.
+            if shape.count == 3 && shape[1] % br != 0 { return nil }
+            return (br, bc, (columns + bc - 1) / bc)
+        }
         switch (reduction, shape.count) {
         case (.tensorwise, _): return (rows, max(columns, 1), 1)
         case (.perExpert, 3): return (max(shape[1], 1), max(columns, 1), 1)

@@ -146,7 +146,7 @@ enum FixtureValidation {
             if let source = inputs.source(of: op) {
                 if case .payload = d { expected = source.shape }
                 else if reference.missing(op, reduction: red) == nil {
-                    do { expected = try reference.grouping(op, reduction: red).scaleShape } catch { throw fail(error.description) }
+                    do { expected = try reference.grouping(op, reduction: red, padding: recipe.blockPadding).scaleShape } catch { throw fail(error.description) }
                 }
             }
             if case .payload = d {

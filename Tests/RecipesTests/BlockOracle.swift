@@ -51,22 +51,30 @@ func oracleMultiplier(_ code: UInt8) -> Float {
     code == 0xFF ? .nan : Float(Double(sign: .plus, exponent: 127 - Int(code), significand: 1))
 }
 
-/// Quantizes `bits` (bf16, `shape` of rank 2 or 3) in blocks of `block` (rows x columns of the
-/// (G*K) x N view), block by block. Returns codes, multipliers (row-major over the block grid),
-/// and the stored fp32 scales (multiplier or reciprocal) or e8m0 codes.
+/// Quantizes `bits` (bf16, `shape` of rank 2 or 3) in blocks of `block` rows x columns, expert by
+/// expert for a 3-D weight, the last block of each extent partial when it does not divide
+/// (`block_padding = zero`: zeros do not change an amax). Returns codes, multipliers (row-major
+/// over the block grid [experts, row blocks, column blocks]), and the stored fp32 scales
+/// (multiplier or reciprocal) or e8m0 codes.
 func oracleBlockQuantize(_ bits: [UInt16], shape: [Int], block: (rows: Int, columns: Int), recipe: Recipe)
     -> (codes: [UInt8], multipliers: [Float], stored: [Float], e8m0: [UInt8])
 {
     let cols = shape.last!
-    let rows = bits.count / cols
+    let experts = shape.count == 3 ? shape[0] : 1
+    let rowsPerExpert = shape.count == 3 ? shape[1] : shape[0]
     let fp8Max = recipe.format.maxFinite
     var codes = [UInt8](repeating: 0, count: bits.count)
     var multipliers: [Float] = [], stored: [Float] = [], e8m0: [UInt8] = []
-    for rb in 0..<(rows / block.rows) {
-        for cb in 0..<(cols / block.columns) {
+    let rowBlocks = (rowsPerExpert + block.rows - 1) / block.rows
+    let columnBlocks = (cols + block.columns - 1) / block.columns
+    for g in 0..<experts {
+        for rb in 0..<rowBlocks {
+            for cb in 0..<columnBlocks {
             var elements: [Int] = []
-            for r in (rb * block.rows)..<((rb + 1) * block.rows) {
-                for c in (cb * block.columns)..<((cb + 1) * block.columns) { elements.append(r * cols + c) }
+            for k in (rb * block.rows)..<min((rb + 1) * block.rows, rowsPerExpert) {
+                for c in (cb * block.columns)..<min((cb + 1) * block.columns, cols) {
+                    elements.append((g * rowsPerExpert + k) * cols + c)
+                }
             }
             // 1. amax over the block, under the recipe's NaN policy.
             var amax = 0.0
@@ -110,6 +118,7 @@ func oracleBlockQuantize(_ bits: [UInt16], shape: [Int], block: (rows: Int, colu
                 codes[i] = recipe.format.encode(y, policy: recipe.castPolicy)
             }
         }
+    }
     }
     return (codes, multipliers, stored, e8m0)
 }

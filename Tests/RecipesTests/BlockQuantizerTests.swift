@@ -132,6 +132,24 @@ import Testing
         }
     }
 
+    /// `block_padding = zero`: tensors the blocks do not divide, the last block of each row,
+    /// column (and expert's K) partial, against the oracle's clipped blocks.
+    @Test("padded blocks match the oracle", arguments: [Reduction.block1x32, .block32x1, .block128x128])
+    func paddedBlocksMatchOracle(reduction: Reduction) throws {
+        var recipe = reduction == .block128x128 ? Recipe.blockwise : Recipe.mxfp8
+        recipe.blockPadding = .zero
+        var rng = SplitMix64(seed: 77)
+        for shape in [[45, 70], [3, 150, 130], [32, 64]] {
+            let bits = randomBF16(shape.reduce(1, *), rng: &rng, specials: true)
+            let q = try Quantizer(recipe: recipe).quantize(bits, shape: shape, reduction: reduction)
+            let o = oracleBlockQuantize(bits, shape: shape, block: reduction.blockShape!, recipe: recipe)
+            #expect(sameBits(q.scales, o.multipliers), "\(reduction) \(shape)")
+            #expect(q.codes == o.codes, "\(reduction) \(shape)")
+            #expect(q.scaleShape.reduce(1, *) == o.multipliers.count)
+        }
+        #expect(throws: GroupingError.self) { try Quantizer(recipe: .mxfp8).quantize([UInt16](repeating: 0, count: 90), shape: [3, 30], reduction: .block1x32) }
+    }
+
     @Test func scaleShapesFollowSpec83() throws {
         func shape(_ r: Reduction, _ s: [Int]) throws -> [Int] { try ScaleGrouping(reduction: r, shape: s).scaleShape }
         #expect(try shape(.block1x32, [64, 96]) == [64, 3])
@@ -143,10 +161,10 @@ import Testing
     }
 
     @Test func blocksThatDoNotDivideAreErrorsNamingTheExtent() {
-        #expect(throws: GroupingError("block_1x32 needs the column count 100 to be a multiple of 32")) {
+        #expect(throws: GroupingError("block_1x32 needs the column count 100 to be a multiple of 32 (or declare block_padding = zero)")) {
             try ScaleGrouping(reduction: .block1x32, shape: [4, 100])
         }
-        #expect(throws: GroupingError("block_128x128 needs the K (dimension 1) 64 to be a multiple of 128")) {
+        #expect(throws: GroupingError("block_128x128 needs the K (dimension 1) 64 to be a multiple of 128 (or declare block_padding = zero)")) {
             try ScaleGrouping(reduction: .block128x128, shape: [2, 64, 128])
         }
     }

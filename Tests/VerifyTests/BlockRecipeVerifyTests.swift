@@ -39,7 +39,7 @@ import Verify
         try addProducer(path, "mx", attributes: Self.mxAttributes, codes: ["a_fp8": ([UInt8](repeating: 0, count: 64 * 48), [64, 48])])
         #expect { try Verifier.verify(path: path) } throws: { e in
             let e = e as! InvalidFixture
-            return e.path == "/results/mx/a_fp8" && e.problem.contains("block_1x32 needs the column count 48 to be a multiple of 32")
+            return e.path == "/results/mx/a_fp8" && e.problem.contains("block_1x32 needs the column count 48 to be a multiple of 32 (or declare block_padding = zero)")
         }
     }
 
