@@ -12,8 +12,10 @@ import FP8
 /// product of the codes over the segment (`ExactDot`), and `dx_s, dy_s` are the fp32
 /// dequantization factors. The sum is exact (`ExactSum`) and rounded once to bf16.
 ///
-/// Elements whose row or column meets a NaN or Inf code, or a non-finite factor, are the
-/// plain Double sum of the decoded products times the factors (NaN or +-Inf).
+/// Elements whose row or column meets a NaN or Inf code, or a non-finite factor (an e8m0 0xFF,
+/// or the reciprocal +Inf of a zero multiplier), are the plain Double sum of the dequantized
+/// products `(x * dx) * (y * dy)`, element by element (NaN or +-Inf; a code 0 times an
+/// infinite factor is NaN).
 public struct BlockScaledGEMM: Sendable {
     public init() {}
 
@@ -124,13 +126,16 @@ public struct BlockScaledGEMM: Sendable {
                     let (fx, fy) = (dx[xo[i] + xi[seg.lowerBound]], dy[yo[j] + yi[seg.lowerBound]])
                     let f = Double(fx) * Double(fy)
                     let d = dots[s]
-                    if let v = d.special[e] {
+                    if d.special[e] != nil || !f.isFinite {
+                        // Dequantized element by element, as SPEC 4's E is defined: a code 0
+                        // times an infinite factor is NaN, whatever the rest of the segment.
                         special = true
-                        plain += v * f
+                        for k in seg {
+                            plain += (Double(xc.value[Int(x[i, k])]) * Double(fx)) * (Double(yc.value[Int(y[k, j])]) * Double(fy))
+                        }
                     } else {
-                        if !f.isFinite { special = true }
                         plain += Double(d.dots[e]) * unit * f
-                        if !special { sum.add(dot: d.dots[e], r: f, shift: shift) }
+                        sum.add(dot: d.dots[e], r: f, shift: shift)
                     }
                     magnitude += d.absSums[e] * unit * abs(f)
                 }

@@ -143,6 +143,24 @@ import Testing
         }
     }
 
+    /// The reciprocal of a zero multiplier is +Inf (an Inf block under torchao's blockwise
+    /// kernels): a code 0 of that block dequantizes to NaN, so any output using it is NaN, even
+    /// where the segment's integer dot is non-zero.
+    @Test func infiniteFactorMakesCodeZeroNaN() {
+        let codes: [UInt8] = [0x7E, 0x00, 0x38, 0x38]  // 448, 0 | 1, 1 (e4m3fn)
+        let out = GroupedGEMM.assembleRows(totalRows: 1, columns: 1, offsets: [1]) { body in
+            BlockScaledGEMM().forward(
+                a: .init(codes: codes, shape: [1, 4], format: .e4m3fn,
+                         scales: BlockScales(dequantization: [.infinity, 1], rowBlock: 1, columnBlock: 2, gridColumns: 2)),
+                b: .init(codes: [0x38, 0x38, 0x38, 0x38], shape: [1, 4, 1], format: .e4m3fn,
+                         scales: BlockScales(dequantization: [1], rowBlock: 4, columnBlock: 1, gridColumns: 1)),
+                offsets: [1], body: body)
+        }
+        #expect(BinaryFormat.bf16.decode(UInt32(out[0])).isNaN)
+        let naive = Self.naive([(448, 1, .infinity, 1), (0, 1, .infinity, 1), (1, 1, 1, 1), (1, 1, 1, 1)], fractionBits: 52)
+        #expect(BinaryFormat.bf16.decode(UInt32(naive)).isNaN)
+    }
+
     /// With one scale per row / column, the block-scaled GEMM and `GroupedGEMM` (exact mode,
     /// reciprocal scales) are the same computation: identical bits (two implementations
     /// compared with each other, not with an oracle).
