@@ -1,4 +1,5 @@
 import FP8
+import Groups
 
 /// The exact reference grouped GEMM on block-scaled operands (SPEC 8.3, section 4's `exact`
 /// mode): forward, dgrad and wgrad over `offsets` as `GroupedGEMM`, with operand scales that
@@ -56,7 +57,7 @@ public struct BlockScaledGEMM: Sendable {
     public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
         let (k, n) = (a.shape[1], b.shape[2])
         for g in 0..<offsets.count {
-            let rows = GroupedGEMM.rows(offsets, g)
+            let rows = GroupOffsets(offsets).rows(of: g)
             let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k)
             let y = MatrixView(codes: b.codes, offset: g * k * n, rows: k, columns: n, rowStride: n)
             body(block(g, Side(view: x, operand: a, rowOrigin: rows.lowerBound, rowIsOuter: true),
@@ -69,7 +70,7 @@ public struct BlockScaledGEMM: Sendable {
     public func dgrad(gradOut: Operand, bT: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
         let (k, n) = (bT.shape[1], bT.shape[2])
         for g in 0..<offsets.count {
-            let rows = GroupedGEMM.rows(offsets, g)
+            let rows = GroupOffsets(offsets).rows(of: g)
             let x = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
             let y = MatrixView(codes: bT.codes, offset: g * k * n, rows: k, columns: n, rowStride: n).transposed
             body(block(g, Side(view: x, operand: gradOut, rowOrigin: rows.lowerBound, rowIsOuter: true),
@@ -82,7 +83,7 @@ public struct BlockScaledGEMM: Sendable {
     public func wgrad(a: Operand, gradOut: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
         let (k, n) = (a.shape[1], gradOut.shape[1])
         for g in 0..<offsets.count {
-            let rows = GroupedGEMM.rows(offsets, g)
+            let rows = GroupOffsets(offsets).rows(of: g)
             let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k).transposed
             let y = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
             body(block(g, Side(view: x, operand: a, rowOrigin: rows.lowerBound, rowIsOuter: false),

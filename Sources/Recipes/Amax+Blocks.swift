@@ -1,4 +1,5 @@
 import FP8
+import Parallel
 
 extension Amax {
     /// `compute` for groupings whose scales span runs of `columnBlock > 1` columns (the block
@@ -16,21 +17,17 @@ extension Amax {
         // (not so for a padded 3-D weight whose K is not a multiple): else one task.
         let perRow = (columns + width - 1) / width
         let aligned = (0..<grouping.rows).allSatisfy { grouping.rowBase[$0] < 0 || grouping.rowBase[$0] == ($0 / grouping.rowBlock) * perRow }
-        bits.withUnsafeBufferPointer { x in
-            best.withUnsafeMutableBufferPointer { out in
-                let reads = SharedReads(x)
-                let writes = DisjointWrites(out)
-                forEachChunk(count: grouping.rows, chunk: rowsPerTask, concurrently: concurrently && aligned) { range in
-                    for r in range {
-                        let base = grouping.rowBase[r]
-                        if base < 0 { continue }
-                        for b in 0..<perRow {  // the last block may be partial (block_padding = zero)
-                            let start = r * columns + b * width
-                            let end = min(start + width, (r + 1) * columns)
-                            let m = rowMax(reads.slice(start..<end), infinity: infinity, propagateNaN: propagate)
-                            let i = base + b * grouping.columnStride
-                            if m > writes.buffer[i] { writes.buffer[i] = m }
-                        }
+        forEachChunk(count: grouping.rows, chunk: rowsPerTask, concurrently: concurrently && aligned, writing: &best) { range, out in
+            bits.withUnsafeBufferPointer { x in
+                for r in range {
+                    let base = grouping.rowBase[r]
+                    if base < 0 { continue }
+                    for b in 0..<perRow {  // the last block may be partial (block_padding = zero)
+                        let start = r * columns + b * width
+                        let end = min(start + width, (r + 1) * columns)
+                        let m = rowMax(UnsafeBufferPointer(rebasing: x[start..<end]), infinity: infinity, propagateNaN: propagate)
+                        let i = base + b * grouping.columnStride
+                        if m > out[i] { out[i] = m }
                     }
                 }
             }

@@ -1,6 +1,7 @@
 import FP8
 import GroupedGEMM
 import Recipes
+import Schema
 
 /// GEMM operands whose scales follow a block grid (SPEC 8.3): the block reductions, and the
 /// reductions that are regular grids too (tensorwise, per expert, rowwise), so that a

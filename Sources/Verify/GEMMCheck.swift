@@ -35,17 +35,12 @@ struct GEMMCheck {
         var tally = MismatchTally(groups: groups, rows: stripRows)
         var histogram = ULPHistogram()
         var examples: [Int: MismatchReport] = [:]
-<<<<<<< HEAD
-        ReferenceGEMM.run(kind, x, y, offsets: offsets, mode: .exact) { block in
-            let rows = GroupOffsets(offsets).rows(of: block.group)
-=======
         let reference: (_ body: (GroupBlock) -> Void) -> Void = { body in
             if let (bx, by) = blockScaled { ReferenceGEMM.run(kind, bx, by, offsets: offsets, body: body) }
             else { ReferenceGEMM.run(kind, x, y, offsets: offsets, mode: .exact, body: body) }
         }
         reference { block in
-            let rows = GroupedGEMM.rows(offsets, block.group)
->>>>>>> 99b7dcc (Verify: block recipes (SPEC 8.3): e8m0 scale datasets read as codes (uint8 with dtype float8_e8m0fnu, else exit 2), scales compared in their stored form (reciprocal convention), block scale causes (other scale modes, NaN block scale, convention, narrow EPS), payload hypotheses over 1xC blocks and other scale modes, block-scaled GEMM outputs judged against BlockScaledGEMM; eager to_mx (torch 2.13 CPU) on torchao-inputs agrees in all four modes)
+            let rows = GroupOffsets(offsets).rows(of: block.group)
             let contraction = kind == .gradB ? rows.count : x.shape[1]
             let eps = declaration.accumEps(contraction: contraction)
             for i in 0..<block.rows {

@@ -1,5 +1,6 @@
 import FP8
 @testable import GroupedGEMM
+import Groups
 import Testing
 
 /// The block-scaled exact GEMM against a naive exact dot product: every term
@@ -95,7 +96,7 @@ import Testing
             }
             var bad: [String] = []
             for gi in 0..<g {
-                let rows = GroupedGEMM.rows(offsets, gi)
+                let rows = GroupOffsets(offsets).rows(of: gi)
                 for r in rows {
                     for j in 0..<n {
                         let e = Self.naive((0..<k).map { kk in (v(a[r * k + kk]), v(b[(gi * k + kk) * n + j]), f(sa, r, kk), f(sb, gi * k + kk, j)) },

@@ -1,7 +1,9 @@
 import FP8
 import Foundation
+import Generate
 import GroupedGEMM
 import Recipes
+import Schema
 import Testing
 import Verify
 
