@@ -36,7 +36,7 @@ import Verify
         Case(file: "offsets-decreasing.h5", path: "/inputs/offsets", problem: "offsets[1] = 4 is less than offsets[0] = 6"),
         Case(file: "offsets-negative.h5", path: "/inputs/offsets", problem: "offsets[0] = -1 is negative"),
         Case(file: "offsets-beyond-m.h5", path: "/inputs/offsets", problem: "offsets[1] = 9 exceeds the row count M = 8"),
-        Case(file: "unknown-recipe.h5", path: "/results/malformed-corpus", problem: "attribute 'recipe' has unknown value 'blockwise'"),
+        Case(file: "unknown-recipe.h5", path: "/results/malformed-corpus", problem: "attribute 'recipe' has unknown value 'nvfp4'"),
         Case(file: "unknown-cast-policy.h5", path: "/results/malformed-corpus",
              problem: "attribute 'cast_policy' has unknown value 'round-to-odd'"),
         Case(file: "unknown-fp8-format.h5", path: "/results/malformed-corpus", problem: "attribute 'fp8_format' has unknown value 'e3m4'"),
