@@ -8,7 +8,7 @@ import Testing
 import Verify
 
 /// verify on the block recipes (SPEC 8.3): bad input, the stored forms of scales, block-scaled
-/// GEMM outputs, and torchao's eager `to_mx` run on the CPU (fixtures/peers/torchao-cpu).
+/// GEMM outputs, and torchao's eager `to_mx` run on the CPU (fixtures/peers/torchao-cpu-*.h5).
 @Suite struct BlockRecipeVerifyTests {
     static let mxAttributes = ["recipe": "mxfp8", "producer": "test"]
 
@@ -90,14 +90,15 @@ import Verify
         #expect(c["a_fp8"]?.mismatches == 0)
     }
 
-    /// torchao's eager `to_mx` (pytorch/ao 36027d82) in all four modes, run with torch
-    /// 2.13.0+cpu by scripts/gpu/torchao_blockscaled.py on the CPU over
-    /// fixtures/peers/torchao-inputs (provenance in each file): verify agrees bit for bit,
-    /// payloads and e8m0 scales, blocks with NaN, +-Inf, -NaN, zeros, subnormals, bf16 max and
-    /// the EVEN/RCEIL/CEIL boundary amaxes included.
-    @Test("eager to_mx on the CPU agrees in every mode", arguments: ["specials", "grouped"])
+    /// torchao's eager `to_mx` (pytorch/ao 36027d82) in all four modes, run on the CPU with
+    /// torch 2.13 by scripts/gpu/torchao_blockscaled.py (fixtures/peers/torchao-cpu-*.h5,
+    /// provenance in each file): verify agrees bit for bit, payloads and e8m0 scales, blocks with
+    /// NaN, +-Inf, -NaN, zeros, subnormals, bf16 max and the EVEN/RCEIL/CEIL boundary amaxes
+    /// included.
+    @Test("eager to_mx on the CPU agrees in every mode",
+          arguments: ["specials", "small-balanced", "skewed-outliers-e4m3fnuz", "single-expert-e5m2"])
     func eagerToMXOnCPUAgrees(_ name: String) throws {
-        let path = GPUProducerFixtureTests.root.appendingPathComponent("peers/torchao-cpu/torchao-\(name).h5").path
+        let path = GPUProducerFixtureTests.root.appendingPathComponent("peers/torchao-cpu-\(name).h5").path
         let r = try Verifier.verify(path: path)
         #expect(r.producers.keys.sorted() == ScaleMode.allCases.map { "torchao-to_mx-\($0.rawValue)" }.sorted())
         for (p, pr) in r.producers {
