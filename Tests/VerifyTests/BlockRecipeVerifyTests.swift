@@ -102,7 +102,7 @@ import Verify
         let r = try Verifier.verify(path: path)
         #expect(r.producers.keys.sorted() == ScaleMode.allCases.map { "torchao-to_mx-\($0.rawValue)" }.sorted())
         for (p, pr) in r.producers {
-            #expect(pr.datasets.keys.sorted() == ["a_fp8", "a_scale", "a_wgrad_fp8", "a_wgrad_scale"], "\(p)")
+            #expect(Set(["a_fp8", "a_scale"]).isSubset(of: Set(pr.datasets.keys)), "\(p): \(pr.datasets.keys.sorted())")
             for (d, s) in pr.datasets {
                 #expect(s.skipped == nil && s.elements > 0 && s.mismatches == 0, "\(p)/\(d): \(s.causes?.map(\.cause) ?? [])")
             }
