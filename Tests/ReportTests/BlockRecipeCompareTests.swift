@@ -105,7 +105,10 @@ import Testing
         #expect(t.rowSQNR!.min! > 15)
     }
 
-    @Test("block-scaled GEMM outputs: sampled per-group slices equal the full block-scaled GEMM", arguments: blockRecipes)
+    /// The slicing does not depend on the scale mode: one mxfp8 mode (32-element blocks) and
+    /// blockwise (128-element blocks, 128x128 weights) keep the suite cheap.
+    @Test("block-scaled GEMM outputs: sampled per-group slices equal the full block-scaled GEMM",
+          arguments: blockRecipes.filter { $0.label == "mxfp8-rceil" || $0.label == "blockwise" })
     func gemmSlicesMatchTheFullGEMM(named: NamedRecipe) throws {
         let c = Self.config
         let inputs = FixtureGenerator.inputs(c)
