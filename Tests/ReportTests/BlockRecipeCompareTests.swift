@@ -219,6 +219,18 @@ import Testing
         }
     }
 
+    /// K = 24 is no multiple of 32: mxfp8 does not apply to `a`; the comparison says so and
+    /// measures the other recipes (the report runs every recipe on every fixture).
+    @Test func blockRecipeThatDoesNotDivideIsANote() throws {
+        var c = GeneratorConfig(m: 64, k: 24, n: 32, g: 2, seed: 1, distribution: .normal)
+        c.withGEMM = false
+        let r = try Comparer(recipes: [NamedRecipe(label: "rowwise", recipe: .rowwise), try NamedRecipe(parsing: "mxfp8-floor")])
+            .compare(FixtureGenerator.inputs(c), file: "mem")
+        #expect(r.recipes[0].tensor("out") != nil)
+        #expect(r.recipes[1].tensor("a") == nil && r.recipes[1].tensor("out") == nil)
+        #expect(r.recipes[1].notes.contains { $0.hasPrefix("a: block_1x32 needs") })
+    }
+
     @Test func standardRecipesByName() throws {
         #expect(NamedRecipe.standard.map(\.label) == ["rowwise", "tensorwise", "mxfp8-floor", "mxfp8-rceil", "mxfp8-ceil", "mxfp8-even", "blockwise"])
         let rceil = try NamedRecipe(parsing: "mxfp8-rceil")
