@@ -33,6 +33,8 @@ public struct FixtureReport: Encodable, Sendable {
 /// declare them; the presets otherwise).
 public struct ReportBuilder {
     public var sampleRows: Int?
+    /// Rows k per expert of `grad_b` to measure; nil: `sampleRows`.
+    public var sampleWgradRows: Int?
     public var progress: (String) -> Void = { _ in }
     public init() {}
 
@@ -58,6 +60,7 @@ public struct ReportBuilder {
         progress("\(path): compare")
         var comparer = Comparer(recipes: try Self.recipes(verify))
         comparer.sampleRows = sampleRows
+        comparer.sampleWgradRows = sampleWgradRows
         r.comparison = try comparer.compare(inputs, file: path)
         return r
     }

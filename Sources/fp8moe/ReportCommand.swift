@@ -31,6 +31,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Measure at most N rows per group of the compare GEMM outputs (see compare --help).")
     var sampleRows: Int?
 
+    @Option(help: "Measure at most N rows k per expert of grad_b (default: as --sample-rows).")
+    var sampleWgradRows: Int?
+
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
@@ -40,6 +43,7 @@ struct ReportCommand: ParsableCommand {
             guard !fixtures.isEmpty else { throw InputError("no fixtures given") }
             var builder = ReportBuilder()
             builder.sampleRows = sampleRows
+            builder.sampleWgradRows = sampleWgradRows
             let start = Date()
             if !quiet {
                 builder.progress = { writeStandardError(String(format: "[report %6.1fs] ", Date().timeIntervalSince(start)) + $0 + "\n") }
