@@ -108,7 +108,7 @@ public enum ComparisonMarkdown {
                 "| `\(name)` |" + c.recipes.map { " \(cell($0.tensor(name))) |" }.joined() + "\n"
             }.joined()
         }
-        var out = "Tensor SQNR (dB):\n\n" + table { Fmt.db($0?.total.sqnrDB) }
+        var out = "Tensor SQNR (dB; - where the recipe does not apply, see the notes):\n\n" + table { $0.map { Fmt.db($0.total.sqnrDB) } ?? "-" }
         out += "\nWorst token SQNR (dB) [its row], then the 1st-percentile token:\n\n" + table { t in
             guard let t, t.rowSQNR != nil else { return "-" }
             return "\(worst(t)); p1 \(Fmt.db(t.rowSQNR?.p1))"

@@ -35,7 +35,7 @@ public struct NamedRecipe: Sendable {
             }
         }
         do { recipe = try Recipe(attributes: attributes) } catch {
-            throw RecipeSpecError("recipe '\(text)': \(error)")
+            throw RecipeSpecError("recipe '\(text)': \(error)" + (parts.count == 1 ? "; or one of \(Self.standard.map(\.label).joined(separator: ", "))" : ""))
         }
         label = text
     }
