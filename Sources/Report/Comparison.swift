@@ -53,6 +53,22 @@ public struct RecipeErrors: Codable, Sendable {
     public var tensors: [TensorErrors]
     /// Things not measured under this recipe, and why.
     public var notes: [String]
+    /// What one planted NaN or Inf does under this recipe (`BlastRadius`); nil in results
+    /// written before it existed.
+    public var blastRadius: [BlastRadius]?
+
+    enum CodingKeys: String, CodingKey {
+        case label, recipe, tensors, notes
+        case blastRadius = "blast_radius"
+    }
+
+    public init(label: String, recipe: String, tensors: [TensorErrors], notes: [String], blastRadius: [BlastRadius]? = nil) {
+        self.label = label
+        self.recipe = recipe
+        self.tensors = tensors
+        self.notes = notes
+        self.blastRadius = blastRadius
+    }
 
     public func tensor(_ name: String) -> TensorErrors? { tensors.first { $0.name == name } }
 }

@@ -3,10 +3,12 @@ import Metrics
 /// The Markdown rendering of a `Comparison`: a summary, a table per tensor (recipes side by
 /// side) and a per-group table per tensor.
 public enum ComparisonMarkdown {
-    public static func render(_ c: Comparison, title: String = "fp8moe compare") -> String {
+    /// `blastRadiusImage`: a path to the blast-radius SVG to show above its table.
+    public static func render(_ c: Comparison, title: String = "fp8moe compare", blastRadiusImage: String? = nil) -> String {
         var out = "# \(title)\n\n"
         out += header(c)
         out += "## Summary\n\n" + summary(c) + "\n"
+        out += blastRadius(c, image: blastRadiusImage)
         out += "Token SQNR: the SQNR of each token row (rows without signal left out); min is the worst token "
             + "(its row in brackets), p1 the 1st percentile (nearest rank). A tensor SQNR is dominated by the "
             + "largest tokens; the token distribution shows what a scale shared by many tokens does to the small ones.\n\n"
@@ -19,6 +21,43 @@ public enum ComparisonMarkdown {
             out += "Notes for `\(r.label)`:\n\n" + r.notes.map { "- \($0)\n" }.joined() + "\n"
         }
         return out
+    }
+
+    /// What one planted NaN / +Inf does under each recipe (`BlastRadius`).
+    static func blastRadius(_ c: Comparison, image: String?) -> String {
+        let present = c.recipes.filter { !($0.blastRadius ?? []).isEmpty }
+        guard !present.isEmpty else { return "" }
+        var out = "## What one NaN or one Inf does\n\n"
+        out += "One NaN, then one +Inf, planted in a probe activation `a` [256, 512] at [130, 200] and a probe weight `b` "
+            + "[2, 256, 256] at [1, 130, 200] (every other element within a factor 1.75 of 1), quantized under each recipe and "
+            + "dequantized as the GEMM sees it (code value times the scale's dequantization factor; a code 0 times the "
+            + "infinite reciprocal of a zero scale is NaN). Each cell: elements lost, planted one included = how "
+            + "(non-finite, zeroed); the reduction set that shares the planted element's scale in brackets.\n\n"
+        if let image { out += "![blast radius](\(image))\n\n" }
+        let columns = present[0].blastRadius!.map { ($0.operand, $0.planted) }
+        out += "| recipe |" + columns.map { " \($0.1) in `\($0.0)` |" }.joined() + "\n"
+        out += "|---|" + String(repeating: "---:|", count: columns.count) + "\n"
+        for r in present {
+            out += "| `\(r.label)` |"
+            for (op, planted) in columns {
+                guard let b = r.blastRadius!.first(where: { $0.operand == op && $0.planted == planted }) else { out += " - |"; continue }
+                out += " \(cell(b)) |"
+            }
+            out += "\n"
+        }
+        return out + "\n"
+    }
+
+    static func cell(_ b: BlastRadius) -> String {
+        let nonFinite = b.poisoned + (b.own == "NaN" || b.own == "Inf" ? 1 : 0)
+        let zeroed = b.zeroed + (b.own == "0" ? 1 : 0)
+        var parts: [String] = []
+        if nonFinite > 0 { parts.append("\(nonFinite) NaN/Inf") }
+        if zeroed > 0 { parts.append("\(zeroed) zeroed") }
+        if b.changed > 0 { parts.append("\(b.changed) changed") }
+        let set = "[\(b.reduction): \(b.scaleSet)]"
+        if parts.isEmpty { return "0 (itself \(b.own)) \(set)" }
+        return "**\(nonFinite + zeroed)** = \(parts.joined(separator: " + ")) \(set)"
     }
 
     static func isGEMM(_ name: String) -> Bool { ["out", "grad_a", "grad_b"].contains(name) }
@@ -39,6 +78,7 @@ public enum ComparisonMarkdown {
 
     public static func summary(_ c: Comparison) -> String {
         let labels = c.recipes.map(\.label)
+        if labels.count > 2 { return wideSummary(c) }
         var head = "| tensor |" + labels.map { " SQNR `\($0)` |" }.joined() + labels.map { " worst token `\($0)` |" }.joined()
         var rule = "|---|" + String(repeating: "---:|", count: 2 * labels.count)
         if labels.count == 2 {
@@ -56,6 +96,28 @@ public enum ComparisonMarkdown {
             out += "\n"
         }
         return out + (labels.count == 2 ? "\nDifferences in dB, `\(labels[0])` minus `\(labels[1])`.\n" : "")
+    }
+
+    /// More than two recipes: tensor SQNR, worst token, and NaN / saturated / flushed counts,
+    /// each a table with the recipes as columns.
+    static func wideSummary(_ c: Comparison) -> String {
+        let labels = c.recipes.map(\.label)
+        let head = "| tensor |" + labels.map { " `\($0)` |" }.joined() + "\n|---|" + String(repeating: "---:|", count: labels.count) + "\n"
+        func table(_ cell: (TensorErrors?) -> String) -> String {
+            head + c.tensorNames.map { name in
+                "| `\(name)` |" + c.recipes.map { " \(cell($0.tensor(name))) |" }.joined() + "\n"
+            }.joined()
+        }
+        var out = "Tensor SQNR (dB; - where the recipe does not apply, see the notes):\n\n" + table { $0.map { Fmt.db($0.total.sqnrDB) } ?? "-" }
+        out += "\nWorst token SQNR (dB) [its row], then the 1st-percentile token:\n\n" + table { t in
+            guard let t, t.rowSQNR != nil else { return "-" }
+            return "\(worst(t)); p1 \(Fmt.db(t.rowSQNR?.p1))"
+        }
+        out += "\nNaN / saturated / flushed elements:\n\n" + table { t in
+            guard let s = t?.total else { return "-" }
+            return "\(s.nan + s.idealNaN) / \(s.saturated) / \(s.flushed)"
+        }
+        return out
     }
 
     static func worst(_ t: TensorErrors?) -> String {

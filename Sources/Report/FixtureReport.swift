@@ -33,6 +33,8 @@ public struct FixtureReport: Encodable, Sendable {
 /// declare them; the presets otherwise).
 public struct ReportBuilder {
     public var sampleRows: Int?
+    /// Rows k per expert of `grad_b` to measure; nil: `sampleRows`.
+    public var sampleWgradRows: Int?
     public var progress: (String) -> Void = { _ in }
     public init() {}
 
@@ -58,6 +60,7 @@ public struct ReportBuilder {
         progress("\(path): compare")
         var comparer = Comparer(recipes: try Self.recipes(verify))
         comparer.sampleRows = sampleRows
+        comparer.sampleWgradRows = sampleWgradRows
         r.comparison = try comparer.compare(inputs, file: path)
         return r
     }
@@ -74,11 +77,12 @@ public struct ReportBuilder {
     }
 
     /// rowwise and tensorwise, each from the first producer (by name, `reference-*` first) that
-    /// declares that recipe, else the preset. verify has parsed every producer's attributes
-    /// already, so an error here is a bug, and it propagates.
+    /// declares that recipe, else the preset; then the block-scaled recipes of
+    /// `NamedRecipe.standard` (mxfp8 in each scale mode, blockwise). verify has parsed every
+    /// producer's attributes already, so an error here is a bug, and it propagates.
     static func recipes(_ verify: VerifyReport) throws(AttributeError) -> [NamedRecipe] {
         let names = verify.producers.keys.sorted { ($0.hasPrefix("reference-") ? 0 : 1, $0) < ($1.hasPrefix("reference-") ? 0 : 1, $1) }
-        // The block recipes (SPEC 8.3) are not in the report yet (issue 11 item 4).
+        let blocks = NamedRecipe.standard.filter { $0.recipe.kind == .mxfp8 || $0.recipe.kind == .blockwise }
         return try [Recipe.Kind.rowwise, .tensorwise].map { kind throws(AttributeError) in
             for n in names {
                 let attrs = verify.producers[n]!.attributes
@@ -88,6 +92,6 @@ public struct ReportBuilder {
                 return NamedRecipe(label: label, recipe: recipe)
             }
             return NamedRecipe(label: kind.rawValue, recipe: .preset(kind))
-        }
+        } + blocks
     }
 }

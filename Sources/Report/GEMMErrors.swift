@@ -9,13 +9,12 @@ import Verify
 /// out and grad_a are measured per token row (each row joins the row distribution); grad_b
 /// per expert. Saturation does not apply to bf16 outputs (an overflow is `non_finite`).
 enum GEMMErrors {
-    static func measure(_ kind: GEMMKind, block: GroupBlock, ideal: [Double], group: Int, selected: [Int],
-                        into builder: inout TensorErrorsBuilder) {
-        let (p, q) = (block.rows, block.columns)
-        precondition(ideal.count == p * q, "ideal and block shapes differ")
+    /// `bits`: the block's bf16 outputs, `rows x columns`, row-major.
+    static func measure(_ kind: GEMMKind, bits: [UInt16], rows p: Int, columns q: Int, ideal: [Double], group: Int,
+                        selected: [Int], into builder: inout TensorErrorsBuilder) {
+        precondition(ideal.count == p * q && bits.count == p * q, "ideal and block shapes differ")
         var accs = [ErrorAccumulator](repeating: ErrorAccumulator(), count: p)
         var hists = [ULPHistogram](repeating: ULPHistogram(), count: p)
-        let bits = block.bits
         forEachChunk(count: p, chunk: max(1, 65536 / max(q, 1)), writing: &accs, &hists) { range, accOut, histOut in
             bits.withUnsafeBufferPointer { bits in
                 ideal.withUnsafeBufferPointer { exact in

@@ -176,6 +176,11 @@ public enum HTMLReport {
             h += ts.map { t in "<td>\(t.map { "\($0.total.nan + $0.total.idealNaN) / \($0.total.nonFinite) / \($0.total.saturated) / \($0.total.flushed)" } ?? "")</td>" }.joined() + "</tr>"
         }
         h += "</table><div class=\"grid\">"
+        let radii = c.recipes.compactMap { r in r.blastRadius.map { (label: r.label, radii: $0) } }
+        if !radii.isEmpty {
+            h += "<div class=\"card\"><h4>What one NaN or one +Inf does to its block, row or tensor (as the GEMM sees the dequantized operand)</h4>"
+                + SVG.blastRadius(radii) + "</div>"
+        }
         var rows: [(label: String, series: Int, min: Double, p1: Double, median: Double)] = []
         for name in c.tensorNames {
             for (i, r) in c.recipes.enumerated() {

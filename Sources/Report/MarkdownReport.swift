@@ -57,6 +57,10 @@ public enum MarkdownReport {
                 for name in c.tensorNames {
                     out += "`\(name)`:\n\n" + ComparisonMarkdown.tensorTable(c, name) + "\n"
                 }
+                for rc in c.recipes where !rc.notes.isEmpty {
+                    out += "Not measured under `\(rc.label)`: " + rc.notes.joined(separator: "; ") + "\n\n"
+                }
+                out += ComparisonMarkdown.blastRadius(c, image: nil).replacingOccurrences(of: "## What", with: "#### What")
             } else if let why = r.comparisonSkipped { out += "\nCompare skipped: \(why)\n" }
         }
         return out

@@ -8,13 +8,17 @@ import Verify
 
 /// The error of a quantized operand against its bf16 source (the ideal, exactly as fp64).
 ///
-/// The dequantized value of an element is `decode(code) * (1/scale)` with `1/scale` the fp32
-/// reciprocal the GEMM receives (SPEC 3). An element is saturated when its code is
-/// +-fp8_max and `|x| * scale > fp8_max` (clamped). 2-D tensors are measured per token row
+/// The dequantized value of an element is `decode(code) * factor`, with `factor` what the GEMM
+/// multiplies it by (`StoredScales.dequantization`): the fp32 reciprocal `1/scale` of an fp32
+/// multiplier (SPEC 3), `2^(code - 127)` of an e8m0 scale (NaN for 0xFF; SPEC 8.3), per block
+/// for the block reductions. An element is saturated when its code is +-fp8_max and
+/// `|x| * scale > fp8_max` (clamped). 2-D tensors are measured per token row
 /// (rows of a group only); 3-D weights per expert.
 enum QuantizationErrors {
-    static func measure(name: String, source: BF16Tensor, quantized q: QuantizedTensor, grouping: ScaleGrouping,
+    static func measure(name: String, source: BF16Tensor, quantized q: QuantizedTensor, recipe: Recipe,
                         offsets: GroupOffsets) -> TensorErrors {
+        let grouping = q.grouping!
+        let factors = StoredScales(multipliers: q.scales, recipe: recipe).dequantization(convention: recipe.scaleConvention)
         let groups = offsets.groupCount
         let table = (0..<256).map { q.format.decode(UInt8($0)) }
         let fp8Max = q.format.maxFinite
@@ -31,9 +35,10 @@ enum QuantizationErrors {
                         for c in 0..<columns {
                             let i = r * columns + c
                             let x = Double(Float(bitPattern: UInt32(src[i]) << 16))
-                            let scale = q.scales[grouping.scaleIndex(row: r, column: c)!]
+                            let s = grouping.scaleIndex(row: r, column: c)!
+                            let scale = q.scales[s]
                             let v = table[Int(codes[i])]
-                            let actual = v * Double(1 / scale)
+                            let actual = v * Double(factors[s])
                             acc.add(ideal: x, actual: actual, saturated: abs(v) == fp8Max && abs(x) * Double(scale) > fp8Max)
                         }
                         out[r] = acc

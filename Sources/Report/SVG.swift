@@ -3,7 +3,7 @@ import Verify
 
 /// Small inline SVG charts (no scripts, no external resources), sized for a laptop screen.
 enum SVG {
-    static let palette = ["#2b6cb0", "#dd6b20", "#2f855a", "#b83280", "#6b46c1", "#c53030"]
+    static let palette = ["#2b6cb0", "#dd6b20", "#2f855a", "#b83280", "#6b46c1", "#c53030", "#b7791f", "#319795"]
 
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

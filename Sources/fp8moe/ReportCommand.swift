@@ -4,7 +4,8 @@ import Report
 
 /// `fp8moe report FIXTURE.h5... --out DIR`: index.html (inline SVG, no scripts), report.md and
 /// summary.json over fixtures: verify verdicts and mismatches with causes, GEMM error
-/// histograms, per-group SQNR, tensorwise vs rowwise, NaN / saturation / flush counts.
+/// histograms, per-group SQNR, every recipe side by side (rowwise, tensorwise, mxfp8 in each
+/// scale mode, blockwise), NaN / saturation / flush counts, the NaN / Inf blast radius.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
@@ -12,7 +13,8 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Per fixture: verify's verdict and per-dataset table with the first mismatch localised and its cause; \
             bf16 ULP histograms of each producer's GEMM outputs against the exact reference; and compare under the \
-            fixture's own rowwise and tensorwise recipes against the fp64 ideal (per tensor, per group, per token). \
+            fixture's own rowwise and tensorwise recipes and the block-scaled ones (mxfp8 in each scale mode, \
+            blockwise) against the fp64 ideal (per tensor, per group, per token; what one NaN / Inf does). \
             The files depend only on the fixtures and options (no dates or timings), unless --title says otherwise. \
             Exit status 0 when every fixture agrees, 1 when one has a mismatch or is invalid.
             """)
@@ -28,6 +30,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Measure at most N rows per group of the compare GEMM outputs (see compare --help).")
     var sampleRows: Int?
+
+    @Option(help: "Measure at most N rows k per expert of grad_b (default: as --sample-rows).")
+    var sampleWgradRows: Int?
 
     @Flag(help: "No progress on stderr.")
     var quiet = false
@@ -46,6 +51,7 @@ struct ReportCommand: ParsableCommand {
             try checkOutputFolder()
             var builder = ReportBuilder()
             builder.sampleRows = sampleRows
+            builder.sampleWgradRows = sampleWgradRows
             let start = Date()
             if !quiet {
                 builder.progress = { writeStandardError(String(format: "[report %6.1fs] ", Date().timeIntervalSince(start)) + $0 + "\n") }

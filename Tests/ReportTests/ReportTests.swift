@@ -29,7 +29,9 @@ import Verify
         let r = try ReportBuilder().build(Self.fixture("fixtures/reference/small-balanced.h5"))
         #expect(r.verdict == "agree")
         let c = try #require(r.comparison)
-        #expect(c.recipes.map(\.label) == ["rowwise", "tensorwise"])
+        // The fixture's own rowwise and tensorwise, then the block-scaled recipes (issue 11).
+        #expect(c.recipes.map(\.label) == ["rowwise", "tensorwise", "mxfp8-floor", "mxfp8-rceil", "mxfp8-ceil", "mxfp8-even", "blockwise"])
+        #expect(c.recipes.allSatisfy { $0.blastRadius?.count == 4 })
         #expect(Set(c.tensorNames) == ["a", "b", "grad_out", "out", "grad_a", "grad_b"])
         let html = HTMLReport.render([r], generated: "test")
         #expect(!html.lowercased().contains("<script"))
@@ -38,6 +40,7 @@ import Verify
         let svgNamespaces = html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1
         #expect(links == svgNamespaces, "only SVG namespace URIs, no network references")
         #expect(html.contains("<svg"))
+        #expect(html.contains("What one NaN or one +Inf does"))
     }
 
     /// Plumbing, not evidence: the reference producers' GEMM outputs judged against the exact
