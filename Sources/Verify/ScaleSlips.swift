@@ -30,7 +30,7 @@ import Recipes
 ///
 /// `late` (after the block models and the neighbouring group, and after `emptySet`):
 /// `largerAmax`: the scale is the recipe's scale of some bf16 amax LARGER than the set's own
-/// (finite or Inf, whose scale is 0), or NaN where the set's amax is not: an amax the set does not have, as an
+/// (finite, or Inf, whose scale is 0, where the set holds no Inf), or NaN where the set's amax is not: an amax the set does not have, as an
 /// amax scratch that is not reset between calls leaves (mutant 11); or the empty set's scale
 /// (amax 0 or below EPS) for a set with values (mutant 11 again: a scratch reused from a buffer
 /// the runner poisoned with 0xA5 bytes holds the key 0xA5A5A5A5, whose bf16 half is a tiny
@@ -52,6 +52,8 @@ struct ScaleSlips {
     let ownAmax: [Double]
     /// Per scale: the off-by-one candidates (empty unless per group).
     let shifted: [[Float]]
+    /// Per scale: whether the set holds an Inf in the raw input (its own Inf is no foreign amax).
+    let holdsInf: [Bool]
 
     init(check: ScaleCheck, bits: [UInt16], ownAmax: [Double], mismatches: [Int]) {
         let recipe = check.recipe
@@ -75,6 +77,7 @@ struct ScaleSlips {
         let positiveAmax = Amax.compute(positive, grouping: check.grouping, policy: recipe.amaxNaN, concurrently: true)
         out.append((positiveAmax.map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }, Self.positiveAmax))
         shifted = Self.shiftedScales(check: check, bits: bits)
+        holdsInf = Amax.compute(check.source.bits, grouping: check.grouping, policy: .ignore, concurrently: true).map(\.isInfinite)
         let actual = check.actual
         // Score: scales reproduced minus scales the slip would change that the producer did not.
         let expected = check.expected
@@ -160,7 +163,7 @@ struct ScaleSlips {
         if own.isNaN { return ScaleCheck.same(emptySetScale, a) ? MismatchCause.emptySetScaleWithValues : nil }
         if a.isNaN { return Self.nanAmax }
         if own > 0 && ScaleCheck.same(emptySetScale, a) { return MismatchCause.emptySetScaleWithValues }
-        guard a.isFinite, a >= 0, a < expected[i] else { return nil }
+        guard a.isFinite, a >= 0, a < expected[i], a > 0 || !holdsInf[i] else { return nil }
         // Smallest bf16 magnitude above `own` (Inf included: scale 0) whose scale is <= a; the
         // scale is non-increasing in the amax.
         var lo = UInt16(0), hi = UInt16(0x7F81)  // [lo, hi): search the bf16 bits
