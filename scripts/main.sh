@@ -15,7 +15,7 @@ echo "== emulator vs golden tables (fixtures/golden)"
 "$bin" golden fixtures/golden --markdown "$out/golden.md" --json "$out/golden.json" | tail -n 1 || status=1
 shopt -s nullglob
 # Fixtures whose producers must agree with the reference: exit 0 expected.
-for f in fixtures/reference/*.h5 fixtures/hip/*.h5; do
+for f in fixtures/reference/*.h5 fixtures/hip/*.h5 fixtures/hip/block/*.h5; do
     name=$(basename "$(dirname "$f")")-$(basename "$f" .h5)
     echo "== verify $f"
     "$bin" verify "$f" --json "$out/verify-$name.json" > "$out/verify-$name.txt" || status=1

@@ -25,6 +25,7 @@ import Verify
     @Test func resultsArePresent() {
         #expect(Self.files("hip").count == 4)
         #expect(Self.files("peers").count == 4)
+        #expect(Self.files("hip/block").count == 2)
     }
 
     @Test("verify agrees with the HIP kernels run on the H200", arguments: GPUProducerFixtureTests.files("hip"))
@@ -35,6 +36,22 @@ import Verify
         #expect(hip.count >= 2, "both recipes, and the knob variants")
         for (name, p) in hip {
             #expect(p.attributes["device"]?.contains("H200") == true, "\(name) device")
+            #expect(p.datasets.values.allSatisfy { $0.skipped == nil && $0.elements > 0 }, "\(name)")
+        }
+    }
+
+    /// The HIP block-scaled kernels (MXFP8 block_1x32 floor and rceil, blockwise block_1x128;
+    /// H100, 2026-12-05, scripts/hip/block_gpu.sh; fixtures/hip/block/README.md): bit for bit
+    /// with verify's mxfp8 and blockwise recipes (SPEC 8.3), specials included.
+    @Test("verify agrees with the HIP block-scaled kernels", arguments: GPUProducerFixtureTests.files("hip/block"))
+    func hipBlockResults(path: String) throws {
+        let report = try Verifier.verify(path: path)
+        #expect(report.agrees, "\(VerifySummary.text(report))")
+        let hip = report.producers.filter { $0.key.hasPrefix("hip-sm90-") }
+        let recipes = Set(hip.values.compactMap { $0.attributes["recipe"] })
+        #expect(recipes == ["mxfp8", "blockwise"], "\(recipes)")
+        #expect(hip.count == 3, "mxfp8 floor, mxfp8 rceil, blockwise")
+        for (name, p) in hip {
             #expect(p.datasets.values.allSatisfy { $0.skipped == nil && $0.elements > 0 }, "\(name)")
         }
     }
