@@ -137,7 +137,11 @@ extension HDF5File {
                 guard stored == chunkBytes else {
                     throw failure(path, .corrupt("\(name) stores \(stored) bytes uncompressed, the chunk holds \(chunkBytes)"))
                 }
-                if direct { chunk.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: chunkBytes)) } }
+                if direct {
+                    raw.withUnsafeBytes { source in
+                        chunk.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<chunkBytes])) }
+                    }
+                }
             } else {
                 var thrown: FixtureError?
                 let inflated = chunk.withUnsafeMutableBytes { target -> Int in
