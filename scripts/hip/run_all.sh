@@ -8,8 +8,9 @@
 #   1. runner FIXTURE --out OUTDIR/NAME.hip.h5          both recipes with their defaults
 #      (tensorwise: amax nan_to_num; rowwise: amax propagate; fp64 scales, pow2, e4m3fn)
 #   2. unless HIP_VARIANTS=0, more result groups added in place with --write (which also tests
-#      the temp-file-and-rename path): e4m3fnuz; fp32 scales without pow2; the other amax NaN
-#      policy of each recipe
+#      the temp-file-and-rename path): e4m3fnuz; fp32 scales without pow2; fp64 scales without
+#      pow2 (the only run where fp64 scale arithmetic is not hidden by the power-of-two rounding:
+#      hip/mutants/06-fp32-scale survived without it); the other amax NaN policy of each recipe
 #   3. `fp8moe verify` on every output: the judge. FP8MOE_VERIFY names the fp8moe binary; else
 #      the first of .gpu/fp8moe (gunzip of the carried static build .gpu/fp8moe.gz),
 #      .build/release/fp8moe, .build/debug/fp8moe. Without one the results are NOT judged, which
@@ -31,6 +32,7 @@ mkdir -p "$outdir"
 variants=(
     "fnuz|--format e4m3fnuz"
     "fp32-nopow2|--scale-compute fp32 --pow2 0"
+    "fp64-nopow2|--pow2 0"
     "propagate|--recipe tensorwise --amax-nan propagate"
     "nan2num|--recipe rowwise --amax-nan nan_to_num"
     "fnuz-fp32|--format e4m3fnuz --scale-compute fp32 --amax-nan propagate"
