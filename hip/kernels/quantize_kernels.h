@@ -242,11 +242,20 @@ __device__ inline int tile_group(const TilePlan& p, int64_t base, int64_t last, 
 template <int VEC, int UNROLL>
 FP8MOE_HD constexpr int64_t tile_size() { return int64_t(kBlock) * VEC * UNROLL; }
 
+/// Asks L2 for elements [base, min(base + count, n)) of x, one 128-byte line per thread and step:
+/// what a block reads first, requested before it waits for the kernel it is chained to.
+__device__ inline void prefetch_tile(const uint16_t* x, int64_t base, int64_t count, int64_t n) {
+    constexpr int64_t kLine = 64;  // bf16 values per 128-byte line
+    for (int64_t i = base + int64_t(threadIdx.x) * kLine; i < min64(base + count, n); i += int64_t(kBlock) * kLine)
+        fp8moe_prefetch_l2(x + i);
+}
+
 /// Pass 1: amax per group. Each block keeps a running max for the group of its current tiles and
 /// publishes it (block reduction, one atomicMax) when the group changes and at the end.
 template <int VEC, int UNROLL, bool KeyNaN>
 __global__ void __launch_bounds__(kBlock) grouped_amax_kernel(
     const uint16_t* __restrict__ x, TilePlan p, uint32_t* __restrict__ amax) {
+    fp8moe_allow_next_grid();  // pass 2 may start (it waits for this pass before reading amax)
     constexpr int64_t kTile = tile_size<VEC, UNROLL>();
     const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
     const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
@@ -319,19 +328,21 @@ __device__ inline void store_zeros_chunk(uint8_t* out) {
 
 /// Pass 2: scale + clamp + cast with the scale of each element's group; zeros for rows of no
 /// group. Also writes scale_out[g] for every group (empty ones too). A thread handles chunks of
-/// PER * VEC consecutive values (PER = 2: 16-byte stores; needs cols % 16 == 0).
+/// PER * VEC consecutive values (PER = 2: 16-byte stores; needs cols % 16 == 0). A block asks L2
+/// for its first tile before it waits for pass 1 (chained launch: the reads overlap pass 1's end).
 template <Fp8Format F, bool InNaN, int VEC, int UNROLL, int PER>
 __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
     const uint16_t* __restrict__ x, TilePlan p, const uint32_t* __restrict__ amax,
     ScaleParams params, uint8_t* __restrict__ out, float* __restrict__ scale_out) {
     constexpr int kChunk = VEC * PER, kSteps = UNROLL / PER;
     constexpr int64_t kTile = tile_size<VEC, UNROLL>();
+    const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
+    const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
+    if (t_begin < t_end) prefetch_tile(x, (p.reverse ? p.num_tiles - 1 - t_begin : t_begin) * kTile, kTile, p.n);
+    fp8moe_wait_prior_grid();  // pass 1 has completed (chained launch): the amaxes are final
     for (int64_t g = int64_t(blockIdx.x) * kBlock + threadIdx.x; g < p.groups;
          g += int64_t(gridDim.x) * kBlock)
         scale_out[g] = scale_from_amax<F>(amax[g], params);
-
-    const int64_t t_begin = int64_t(blockIdx.x) * p.tiles_per_block;
-    const int64_t t_end = min64(t_begin + p.tiles_per_block, p.num_tiles);
     GroupSpan span{-1, 0, 0};
     int current = -1;
     float scale = 0.0f;
@@ -378,55 +389,61 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
 // ------------------------------------------------- tensorwise, two layouts from one pass
 //
 // Pass 2 of the dual-layout recipe (the PR #4179 branch's 2-D kernel at 3322d2f writes both):
-// tiles of kDualRows x kDualCols; a block quantizes its tile once, stores it row-major
-// (out[r * cols + c]) and, through shared memory, column-major (out_t[c * rows + r], i.e. the
-// [cols, rows] transpose, which is what a [rows, cols] tensor with strides (1, rows) holds).
-// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element. The grid is (column
-// tiles, row tiles) walked from the end: a wave covers whole rows (contiguous reads), and starts on
-// the rows pass 1 read last, still in L2.
+// tiles of ROWS x COLS; a block quantizes its tile once, stores it row-major (out[r * cols + c])
+// and, through shared memory, column-major (out_t[c * rows + r], i.e. the [cols, rows] transpose,
+// which is what a [rows, cols] tensor with strides (1, rows) holds): runs of ROWS bytes per column.
+// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element. The grid is 1-D,
+// walked from the last tile (the rows pass 1 read last are still in L2); `row_tiles_fastest` 0:
+// consecutive blocks take the column tiles of one row tile (a wave reads whole rows), 1: the row
+// tiles of one column tile (a wave writes long column runs).
 // `aligned` (cols % 8 == 0, rows % 16 == 0, 16-byte aligned pointers) allows the vector path on
 // full tiles; edge tiles and unaligned tensors go element by element (same bytes).
-
-constexpr int kDualRows = 128, kDualCols = 128;
 
 /// Bytes 0..3 of four words holding one code each, as one word (first lowest).
 __device__ inline uint32_t pack4(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t b3) {
     return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
 }
 
-template <Fp8Format F, bool InNaN>
+template <Fp8Format F, bool InNaN, int ROWS, int COLS>
 __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
-    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned,
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
     const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
     uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
     // The transposed tile, one word per (column, 4 rows): word c * kStride + r / 4 holds rows
-    // r..r+3 of column c. kStride = 34 words: stores of a warp fall in 32 different banks.
-    constexpr int kStride = kDualRows / 4 + 2;
-    __shared__ uint32_t tile[kDualCols * kStride];
-    const int64_t r0 = int64_t(gridDim.y - 1 - blockIdx.y) * kDualRows;
-    const int64_t c0 = int64_t(gridDim.x - 1 - blockIdx.x) * kDualCols;
+    // r..r+3 of column c. kStride = ROWS / 4 + 2 words: stores of 32 threads fall in 32 banks.
+    constexpr int kStride = ROWS / 4 + 2;
+    __shared__ uint32_t tile[COLS * kStride];
+    const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + COLS - 1) / COLS;
+    const int64_t b = int64_t(gridDim.x) - 1 - blockIdx.x;
+    const int64_t r0 = (row_tiles_fastest ? b % row_tiles : b / col_tiles) * ROWS;
+    const int64_t c0 = (row_tiles_fastest ? b / row_tiles : b % col_tiles) * COLS;
+    const bool full = aligned && r0 + ROWS <= rows && c0 + COLS <= cols;
+    // Full tiles: a thread owns 8 columns (vector cv) of kPasses quads of 4 rows. Each group of 32
+    // consecutive threads covers two vectors (thread pairs read 32 contiguous bytes of a row) and
+    // 16 quads, so its stores to `tile` fall in 32 different banks.
+    constexpr int kVecs = COLS / 8, kQuadsPerPass = kBlock / kVecs, kPasses = ROWS / 4 / kQuadsPerPass;
+    static_assert(kVecs % 2 == 0 && (2 * kBlock / 32) % kVecs == 0 && ROWS / 4 % kQuadsPerPass == 0 && kPasses >= 1,
+                  "the thread map below");
+    const int pair = (int(threadIdx.x) >> 5) * 2;
+    const int cv = pair % kVecs + (threadIdx.x & 1);
+    const int quad0 = pair / kVecs * 16 + ((threadIdx.x >> 1) & 15);
+    if (full)  // the tile's rows, COLS * 2 bytes each, asked of L2 before the wait
+        for (int i = threadIdx.x; i < ROWS * COLS / 64; i += kBlock)
+            fp8moe_prefetch_l2(x + (r0 + i / (COLS / 64)) * cols + c0 + i % (COLS / 64) * 64);
+    fp8moe_wait_prior_grid();  // pass 1 has completed (chained launch): the amax is final
     const float scale = scale_from_amax<F>(amax[0], params);
-    if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) scale_out[0] = scale;
-    const bool full = aligned && r0 + kDualRows <= rows && c0 + kDualCols <= cols;
+    if (blockIdx.x == 0 && threadIdx.x == 0) scale_out[0] = scale;
     if (full) {
-        // A thread owns 8 columns (vector cv) of two quads of 4 rows. Each group of 32
-        // consecutive threads covers two vectors (thread pairs read 32 contiguous bytes of a row)
-        // and 16 quads, so its stores to `tile` fall in 32 different banks.
-        constexpr int kVecs = kDualCols / 8, kQuadsPerPass = kBlock / kVecs;
-        static_assert(kVecs == 16 && kDualRows / 4 == 2 * kQuadsPerPass, "the thread map below");
-        const int t = threadIdx.x;
-        const int cv = ((t >> 5) * 2 + (t & 1)) % kVecs;
-        const int quad0 = (t >> 1) & 15;
-        Bf16Vec<8> v[2][4];
+        Bf16Vec<8> v[kPasses][4];
 #pragma unroll
-        for (int h = 0; h < 2; ++h)
+        for (int h = 0; h < kPasses; ++h)
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 const int64_t r = r0 + (h * kQuadsPerPass + quad0) * 4 + i;
                 v[h][i] = Bf16Vec<8>::load(x + r * cols + c0 + cv * 8);
             }
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
+        for (int h = 0; h < kPasses; ++h) {
             const int quad = h * kQuadsPerPass + quad0;
             uint32_t q[4][8];
 #pragma unroll
@@ -439,7 +456,8 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
         }
         __syncthreads();
         // Column-major: 16 consecutive rows of one column per store.
-        constexpr int kChunks = kDualRows / 16, kSteps = kDualCols * kChunks / kBlock;
+        constexpr int kChunks = ROWS / 16, kSteps = COLS * kChunks / kBlock;
+        static_assert(COLS * kChunks % kBlock == 0, "whole steps");
 #pragma unroll
         for (int u = 0; u < kSteps; ++u) {
             const int idx = u * kBlock + threadIdx.x, c = idx / kChunks, part = idx % kChunks;
@@ -450,16 +468,16 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
     }
     // Edge tiles and unaligned tensors: element by element, the same bytes.
     uint8_t* bytes = reinterpret_cast<uint8_t*>(tile);  // bytes[c * 4 * kStride + r]
-    for (int idx = threadIdx.x; idx < kDualRows * kDualCols; idx += kBlock) {
-        const int r = idx / kDualCols, c = idx % kDualCols;
+    for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
+        const int r = idx / COLS, c = idx % COLS;
         if (r0 + r >= rows || c0 + c >= cols) continue;
         const uint32_t q = quantize_bf16_one<F>(input_of<InNaN>(x[(r0 + r) * cols + c0 + c]), scale);
         out[(r0 + r) * cols + c0 + c] = uint8_t(q);
         bytes[c * 4 * kStride + r] = uint8_t(q);
     }
     __syncthreads();
-    for (int idx = threadIdx.x; idx < kDualRows * kDualCols; idx += kBlock) {
-        const int c = idx / kDualRows, r = idx % kDualRows;
+    for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
+        const int c = idx / ROWS, r = idx % ROWS;
         if (r0 + r >= rows || c0 + c >= cols) continue;
         out_t[(c0 + c) * rows + r0 + r] = bytes[c * 4 * kStride + r];
     }

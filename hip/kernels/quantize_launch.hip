@@ -73,27 +73,31 @@ bool key_nan_to_num(const fp8q_recipe& r) { return r.amax_nan == FP8Q_AMAX_NAN_T
 
 /// Defaults: the best variant measured on the H200 at 98432x2048 and 16384x7168
 /// (reports/hip-bench-2026-12-01-h200.md).
-fp8q_tuning g_tuning = {2, 2, 1, 0, 8, 8, 0};
+fp8q_tuning g_tuning = {2, 2, 1, 0, 8, 8, 0, 1, 2, 0, 1};
 
 bool tuning_ok(const fp8q_tuning& t) {
     auto unroll_ok = [](int u) { return u == 4 || u == 8; };
     return t.amax_tiles >= 0 && t.apply_tiles >= 0 && (t.apply_reverse == 0 || t.apply_reverse == 1) &&
            (t.apply_wide == 0 || t.apply_wide == 1) && unroll_ok(t.amax_unroll) && unroll_ok(t.apply_unroll) &&
-           t.rowwise_team >= 0 && t.rowwise_team <= kBlock;
+           t.rowwise_team >= 0 && t.rowwise_team <= kBlock && (t.chain == 0 || t.chain == 1) &&
+           t.dual_tile >= 0 && t.dual_tile <= 3 && (t.dual_order == 0 || t.dual_order == 1) &&
+           (t.small_shape == 0 || t.small_shape == 1);
 }
 
 // ---------------------------------------------------------------------------- grouped
 
-/// The launch shape for a tensor of n elements: the tuning, except that a tensor too small to
-/// give the tuned grid 8 blocks per multiprocessor gets 1 tile per block and 4 loads per thread
-/// (more, smaller blocks: 2048x2048 ran 0.0163 ms with the tuned shape, 0.0149 with this one).
+/// The launch shape for a tensor of n elements: the tuning, except that (small_shape = 1) a tensor
+/// too small to give the tuned grid 8 blocks per multiprocessor gets 1 tile per block, 4 loads per
+/// thread and 128x128 dual-layout tiles (more, smaller blocks: 2048x2048 ran 0.0163 ms with the
+/// tuned shape, 0.0149 with this one).
 fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     fp8q_tuning t = g_tuning;
     const int64_t tile = int64_t(kBlock) * 8 * t.apply_unroll;
     const int64_t per_block = t.apply_tiles > 0 ? t.apply_tiles : 1;
-    if ((n + tile * per_block - 1) / (tile * per_block) < int64_t(dev.sms) * 8) {
+    if (t.small_shape && (n + tile * per_block - 1) / (tile * per_block) < int64_t(dev.sms) * 8) {
         t.amax_tiles = t.apply_tiles = 1;
         t.amax_unroll = t.apply_unroll = 4;
+        t.dual_tile = 0;
     }
     return t;
 }
@@ -117,6 +121,10 @@ TilePlan base_plan(int64_t rows, int64_t cols, const int32_t* offsets, int group
     return p;
 }
 
+/// Whether pass 2 is chained to pass 1 (fp8q_tuning.chain; plain launches where the platform has
+/// no chained launch).
+bool chain_pass2(const fp8q_tuning& t) { return FP8MOE_CHAINED_LAUNCH && t.chain == 1; }
+
 /// Pass 1 of the grouped recipes (also of the dual layout): memset of the amax scratch, then the
 /// amax kernel with UNROLL vector loads in flight per thread.
 template <int VEC, int UNROLL, bool KeyNaN>
@@ -129,10 +137,9 @@ int grouped_amax(const uint16_t* x, TilePlan p, uint32_t* amax, const fp8q_tunin
     p.reverse = 0;
     FP8Q_CHECK(hipMemsetAsync(amax, 0, sizeof(uint32_t) * size_t(p.groups), s));
     const int64_t grid = (p.num_tiles + p.tiles_per_block - 1) / p.tiles_per_block;
-    if (grid > 0) {
-        grouped_amax_kernel<VEC, UNROLL, KeyNaN><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(x, p, amax);
-        FP8Q_CHECK(hipGetLastError());
-    }
+    if (grid > 0)
+        FP8Q_CHECK(fp8moe_launch(grouped_amax_kernel<VEC, UNROLL, KeyNaN>, dim3(unsigned(grid)), dim3(kBlock), s,
+                                 false, x, p, amax));
     return 0;
 }
 
@@ -147,9 +154,8 @@ int grouped_apply(const uint16_t* x, TilePlan p, const uint32_t* amax, ScalePara
     p.reverse = t.apply_reverse;
     int64_t grid = (p.num_tiles + p.tiles_per_block - 1) / p.tiles_per_block;
     if (grid == 0) grid = 1;  // still write the scales
-    grouped_apply_kernel<F, InNaN, VEC, UNROLL, PER><<<dim3(unsigned(grid)), dim3(kBlock), 0, s>>>(
-        x, p, amax, params, out, scale_out);
-    FP8Q_CHECK(hipGetLastError());
+    FP8Q_CHECK(fp8moe_launch(grouped_apply_kernel<F, InNaN, VEC, UNROLL, PER>, dim3(unsigned(grid)), dim3(kBlock), s,
+                             chain_pass2(t), x, p, amax, params, out, scale_out));
     return 0;
 }
 
@@ -179,6 +185,18 @@ int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offset
 
 // ------------------------------------------------------------------------ dual layout
 
+/// Pass 2 of the dual layout: one block per ROWS x COLS tile (1-D grid).
+template <Fp8Format F, bool InNaN, int ROWS, int COLS>
+int dual_apply(const uint16_t* x, int64_t rows, int64_t cols, int vec_ok, const uint32_t* amax, ScaleParams params,
+               uint8_t* out, uint8_t* out_t, float* scale_out, const fp8q_tuning& t, hipStream_t s) {
+    const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + COLS - 1) / COLS;
+    if (row_tiles * col_tiles > 0x7FFFFFFF) return int(hipErrorInvalidValue);
+    FP8Q_CHECK(fp8moe_launch(dual_apply_kernel<F, InNaN, ROWS, COLS>, dim3(unsigned(row_tiles * col_tiles)),
+                             dim3(kBlock), s, chain_pass2(t), x, rows, cols, vec_ok, t.dual_order, amax, params,
+                             out, out_t, scale_out));
+    return 0;
+}
+
 template <Fp8Format F, int VEC, bool KeyNaN, bool InNaN>
 int dual(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, uint8_t* out,
          uint8_t* out_t, float* scale_out, uint32_t* amax, hipStream_t s) {
@@ -190,13 +208,13 @@ int dual(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, ui
                                                  : grouped_amax<VEC, 4, KeyNaN>(x, p, amax, t, dev, s);
     if (e) return e;
     const int vec_ok = VEC == 8 && rows % 16 == 0 && aligned(out_t, 16);
-    const int64_t gx = (cols + kDualCols - 1) / kDualCols;
-    const int64_t gy = rows > 0 ? (rows + kDualRows - 1) / kDualRows : 1;
-    if (gx > 0x7FFFFFFF || gy > 65535) return int(hipErrorInvalidValue);  // rows <= 65535 * 128
-    dual_apply_kernel<F, InNaN><<<dim3(unsigned(gx), unsigned(gy)), dim3(kBlock), 0, s>>>(
-        x, rows, cols, vec_ok, amax, scale_params(r), out, out_t, scale_out);
-    FP8Q_CHECK(hipGetLastError());
-    return 0;
+    const ScaleParams params = scale_params(r);
+    switch (t.dual_tile) {
+    case 1: return dual_apply<F, InNaN, 256, 64>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, s);
+    case 2: return dual_apply<F, InNaN, 256, 128>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, s);
+    case 3: return dual_apply<F, InNaN, 64, 128>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, s);
+    default: return dual_apply<F, InNaN, 128, 128>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, s);
+    }
 }
 
 // ---------------------------------------------------------------------- group columns

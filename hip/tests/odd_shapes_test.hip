@@ -1,7 +1,8 @@
 // odd_shapes_test.hip: every kernel of quant_api.h on shapes whose columns are not a multiple of
 // 8 and on pointers that are not aligned (the scalar paths), and on aligned shapes (the vector
 // paths), each against a host reference built from fp8_cast.h's element functions; under the
-// default launch shapes and under every tuning knob changed at once. Identical bytes and scale
+// default launch shapes and under three sets of changed tuning knobs (every knob changed; launches
+// plain and chained, each dual-layout tile and block order). Identical bytes and scale
 // bits are required everywhere. The block-scaled kernels (mxfp8 1x32 floor/rceil, blockwise 1x128
 // multiplier/reciprocal) run on shapes whose columns are multiples of 128, aligned and not, against
 // a per-block host reference built from e8m0.h and fp8_cast.h (those are checked against naive
@@ -301,16 +302,21 @@ int main() {
     CHECK(hipGetDeviceCount(&devices));
     fp8q_tuning defaults{};
     API(fp8q_get_tuning(&defaults));
-    fp8q_tuning changed{0, 0, 0, 1, 4, 4, 256};
+    // Every knob changed at once, three times: launches plain and chained (NVIDIA), every
+    // dual-layout tile (the default shape of small tensors: 128x128) and block order.
+    const fp8q_tuning changed[3] = {{0, 0, 0, 1, 4, 4, 256, 0, 2, 1, 0}, {1, 1, 0, 0, 8, 4, 64, 1, 3, 0, 0},
+                                    {4, 1, 1, 1, 4, 8, 128, 1, 1, 1, 0}};
+    const fp8q_tuning* tunings[4] = {&defaults, &changed[0], &changed[1], &changed[2]};
+    const char* tuning_names[4] = {"default tuning", "tuning changed", "tuning changed 2", "tuning changed 3"};
     const struct { int64_t rows, cols; } shapes[] = {
         {1, 1}, {3, 7}, {17, 9}, {64, 13}, {33, 24}, {130, 1000}, {257, 2049}, {300, 136},
-        {256, 4096}, {40, 7168}, {1000, 64}, {129, 130}, {144, 264}};
+        {256, 4096}, {40, 7168}, {1000, 64}, {129, 130}, {144, 264}, {528, 320}};
     const Recipe recipes[] = {
         {Fp8Format::e4m3fn, 0, 0}, {Fp8Format::e4m3fn, 1, 0}, {Fp8Format::e4m3fn, 1, 1},
         {Fp8Format::e4m3fnuz, 0, 0}, {Fp8Format::e4m3fnuz, 1, 1}};
-    for (int t = 0; t < 2; ++t) {
-        API(fp8q_set_tuning(t == 0 ? &defaults : &changed));
-        const std::string tuning = t == 0 ? "default tuning" : "tuning changed";
+    for (int t = 0; t < 4; ++t) {
+        API(fp8q_set_tuning(tunings[t]));
+        const std::string tuning = tuning_names[t];
         for (const auto& s : shapes)
             for (int misalign = 0; misalign < 2; ++misalign)
                 for (const Recipe& r : recipes)
@@ -319,15 +325,15 @@ int main() {
     const int64_t before = g_cases;
     const struct { int64_t rows, cols; } block_shapes[] = {{1, 128}, {3, 256}, {5, 384}, {33, 1024}, {130, 2048}, {257, 7168}};
     for (int t = 0; t < 2; ++t) {
-        API(fp8q_set_tuning(t == 0 ? &defaults : &changed));
+        API(fp8q_set_tuning(tunings[t]));
         for (const auto& s : block_shapes)
             for (int misalign = 0; misalign < 2; ++misalign)
                 for (int kind = 0; kind < 4; ++kind)
-                    run_block_case(kind, s.rows, s.cols, misalign, t == 0 ? "default tuning" : "tuning changed");
+                    run_block_case(kind, s.rows, s.cols, misalign, tuning_names[t]);
     }
     printf("block-scaled kernels: %lld cases (%zu shapes x aligned/unaligned x 4 recipes x 2 tunings)\n",
            (long long)(g_cases - before), sizeof block_shapes / sizeof block_shapes[0]);
-    printf("odd shapes and unaligned pointers: %lld cases (%zu shapes x aligned/unaligned x %zu recipes x 5 kernels x 2 tunings), %lld with differences\n",
+    printf("odd shapes and unaligned pointers: %lld cases (%zu shapes x aligned/unaligned x %zu recipes x 5 kernels x 4 tunings), %lld with differences\n",
            (long long)before, sizeof shapes / sizeof shapes[0], sizeof recipes / sizeof recipes[0], (long long)g_bad_cases);
     printf(g_bad_cases ? "FAIL\n" : "PASS\n");
     return g_bad_cases ? 1 : 0;

@@ -10,8 +10,12 @@
 #   --wheels   .whl/            Python wheels the GPU image lacks (default: torchao 0.18.0, for
 #                               scripts/gpu/torchao.sh), fetched with `pip download` for the
 #                               image's CPython 3.12 (/work/.library/device/README.md, Notes)
+#   --hip      hip/build/nvidia.tar.xz  hip/build/nvidia (scripts/hip/build.sh nvidia, run first)
+#                               packed: about 2 MB instead of 33 (the working tree, .gpu and
+#                               the carried paths must stay under 64 MiB together);
+#                               scripts/hip/gpu.sh and block_gpu.sh unpack it there
 #
-#   bash scripts/carry/build.sh                # all three
+#   bash scripts/carry/build.sh                # the first three
 #   bash scripts/carry/build.sh --static       # only the binary
 #   WHEELS="torchao==0.18.0 other==1.2" bash scripts/carry/build.sh --wheels
 #
@@ -21,15 +25,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-want_static=0 want_h5inc=0 want_wheels=0
+want_static=0 want_h5inc=0 want_wheels=0 want_hip=0
 for arg in "$@"; do
     case "$arg" in
         --static) want_static=1 ;;
         --h5inc) want_h5inc=1 ;;
         --wheels) want_wheels=1 ;;
+        --hip) want_hip=1 ;;
         --all) want_static=1 want_h5inc=1 want_wheels=1 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-        *) echo "carry/build.sh: unknown argument '$arg' (--static, --h5inc, --wheels, --all)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        *) echo "carry/build.sh: unknown argument '$arg' (--static, --h5inc, --wheels, --hip, --all)" >&2; exit 2 ;;
     esac
 done
 [ $# -gt 0 ] || { want_static=1 want_h5inc=1 want_wheels=1; }
@@ -74,6 +79,13 @@ if [ $want_wheels = 1 ]; then
     dupes=$(ls .whl/*.whl | sed 's#.*/##; s/-.*//' | sort | uniq -d)
     [ -z "$dupes" ] || { echo "carry/build.sh: several versions of $dupes in .whl/: remove the old ones" >&2; exit 1; }
     built+=(.whl)
+fi
+
+if [ $want_hip = 1 ]; then
+    [ -x hip/build/nvidia/odd_shapes_test ] || { echo "carry/build.sh: hip/build/nvidia is not built (scripts/hip/build.sh nvidia)" >&2; exit 1; }
+    echo "== hip/build/nvidia.tar.xz"
+    tar -C hip/build -cf - nvidia | xz -T2 -6 > hip/build/nvidia.tar.xz.tmp && mv hip/build/nvidia.tar.xz.tmp hip/build/nvidia.tar.xz
+    built+=(hip/build/nvidia.tar.xz)
 fi
 
 echo "== carried artifacts (device calls name them in carry; 64 MiB in all)"

@@ -52,7 +52,15 @@ class Recipe(ctypes.Structure):
 
 class Tuning(ctypes.Structure):
     _fields_ = [(n, ctypes.c_int) for n in ("amax_tiles", "apply_tiles", "apply_reverse", "apply_wide",
-                                            "amax_unroll", "apply_unroll", "rowwise_team")]
+                                            "amax_unroll", "apply_unroll", "rowwise_team", "chain", "dual_tile",
+                                            "dual_order", "small_shape")]
+
+    def but(self, **changes):
+        """A copy with some fields changed."""
+        t = Tuning(*[getattr(self, n) for n, _ in self._fields_])
+        for n, v in changes.items():
+            setattr(t, n, v)
+        return t
 
     def __str__(self):
         return ",".join(f"{n}={getattr(self, n)}" for n, _ in self._fields_)
@@ -276,7 +284,7 @@ def bench_shape(ctx, M, K, kinds):
             default = hip.get_tuning()
             best = (None, float("inf"))
             for cfg in ctx["tunings"]:
-                t = Tuning(*cfg)
+                t = default.but(**cfg)
                 hip.set_tuning(t)
                 hip.grouped(x0, y0, scale1, amax1)
                 ok = torch.equal(y0, ref_y) and same_floats(scale1, ref_s.reshape(1))
@@ -287,7 +295,40 @@ def bench_shape(ctx, M, K, kinds):
                 if ok and ms_tw + ms_pg < best[1]:
                     best = (t, ms_tw + ms_pg)
             ctx["best_tuning"][shape] = str(best[0])
-            # The table's HIP rows at this shape use --tuning if given, else the best variant.
+            # Dual-layout variants (tile, block order, launches), bytes checked against the reference.
+            yt0, best_dual = y_t[0], (None, float("inf"))
+            base = best[0] or default
+            for cfg in ctx["dual_tunings"]:
+                t = base.but(**cfg)
+                hip.set_tuning(t)
+                hip.dual(x0, y0, yt0, scale1, amax1)
+                ok = torch.equal(y0, ref_y) and torch.equal(yt0, ref_y.t().contiguous())
+                ms = gpu_ms(lambda x, y, yt: hip.dual(x, y, yt, scale1, amax1), dual_sets, reps)
+                ctx["dual_rows"].append((shape, str(t), ms, ok))
+                print(f"{shape:<12} dual {t}: {ms:.4f} match={ok}", flush=True)
+                if ok and ms < best_dual[1]:
+                    best_dual = (t, ms)
+            # The table's HIP rows at this shape use --tuning if given, else the best variant
+            # (the dual layout's own fields from its best variant).
+            chosen = best[0] or default
+            if best_dual[0] is not None:
+                chosen = chosen.but(dual_tile=best_dual[0].dual_tile, dual_order=best_dual[0].dual_order)
+            hip.set_tuning(ctx["tuning"] or chosen)
+        elif ctx["small_tunings"]:
+            default = hip.get_tuning()
+            best = (None, float("inf"))
+            for cfg in ctx["small_tunings"]:
+                t = default.but(**cfg)
+                hip.set_tuning(t)
+                hip.grouped(x0, y0, scale1, amax1)
+                ok = torch.equal(y0, ref_y) and same_floats(scale1, ref_s.reshape(1))
+                ms_tw = gpu_ms(lambda x, y: hip.grouped(x, y, scale1, amax1), sets, reps)
+                ms_pg = gpu_ms(lambda x, y: hip.grouped(x, y, scaleG, amaxG, offsets), sets, reps)
+                tuning_rows.append((shape, str(t), ms_tw, ms_pg, ok))
+                print(f"{shape:<12} tuning {t}: tensorwise {ms_tw:.4f} per_group {ms_pg:.4f} match={ok}", flush=True)
+                if ok and ms_tw + ms_pg < best[1]:
+                    best = (t, ms_tw + ms_pg)
+            ctx["best_tuning"][shape] = str(best[0])
             hip.set_tuning(ctx["tuning"] or best[0] or default)
         ctx["used"][shape] = str(hip.get_tuning())
         hip.grouped(x0, y0, scale1, amax1)
@@ -306,14 +347,15 @@ def bench_shape(ctx, M, K, kinds):
         ok = torch.equal(y0, ref_y) and torch.equal(yt0, ref_y.t().contiguous())
         add("hip dual layout (row + column major)", lambda x, y, yt: hip.dual(x, y, yt, scale1, amax1), 6, ok, 3,
             fn_sets=dual_sets, group="hip")
-        if ctx["sw"] is not None:
+        if ctx["sw"] is not None and not ctx["quick"]:
             sw = ctx["sw"]
             sw.grouped(x0, y0, scale1, amax1)
             add("hip tensorwise, software cast", lambda x, y: sw.grouped(x, y, scale1, amax1), 5,
                 torch.equal(y0, ref_y), 3, group="hip-variant")
-        ctx["compiled_tw"] = ctx.get("compiled_tw") or torch.compile(eager_tensorwise, dynamic=False)
-        c = ctx["compiled_tw"]
-        add("torch.compile tensorwise", lambda x, y: c(x), 5, torch.equal(u8(c(x0)[0]), ref_y), None)
+        if not ctx["quick"]:
+            ctx["compiled_tw"] = ctx.get("compiled_tw") or torch.compile(eager_tensorwise, dynamic=False)
+            c = ctx["compiled_tw"]
+            add("torch.compile tensorwise", lambda x, y: c(x), 5, torch.equal(u8(c(x0)[0]), ref_y), None)
         triton_tensorwise(x0, f8(y0), scale1)
         add("plain Triton two-pass tensorwise", lambda x, y: triton_tensorwise(x, f8(y), scale1), 5,
             torch.equal(y0, ref_y), 3)
@@ -359,10 +401,11 @@ def bench_shape(ctx, M, K, kinds):
         hip.rowwise(x0, y0, scaleM)
         ok = torch.equal(y0, ref_y) and same_floats(scaleM, ref_s.reshape(-1))
         add("hip rowwise", lambda x, y: hip.rowwise(x, y, scaleM), 3, ok, 1, group="hip")
-        ctx.setdefault("compiled_rw", {})
-        c = ctx["compiled_rw"].get(K) or torch.compile(eager_rowwise, dynamic=False)
-        ctx["compiled_rw"][K] = c
-        add("torch.compile rowwise", lambda x, y: c(x), 3, torch.equal(u8(c(x0)[0]), ref_y), None)
+        if not ctx["quick"]:
+            ctx.setdefault("compiled_rw", {})
+            c = ctx["compiled_rw"].get(K) or torch.compile(eager_rowwise, dynamic=False)
+            ctx["compiled_rw"][K] = c
+            add("torch.compile rowwise", lambda x, y: c(x), 3, torch.equal(u8(c(x0)[0]), ref_y), None)
         if "tensorwise" in kinds:
             hip.group_columns(x0, y0, scaleGK, amaxGK, offsets)
             add("hip per_group_column (G=8)", lambda x, y: hip.group_columns(x, y, scaleGK, amaxGK, offsets), 5,
@@ -443,6 +486,13 @@ def report(ctx, copy_bw, args):
             out.append(f"| {shape} | {t} | {a:.4f} | {b:.4f} | {ok} |")
         out += ["", "Best tensorwise + per_group variant per shape: " +
                 "; ".join(f"{s}: {t}" for s, t in ctx["best_tuning"].items())]
+    if ctx["dual_rows"]:
+        out += ["", "Dual-layout variants (dual_tile 0 128x128, 1 256x64, 2 256x128, 3 64x128 rows x columns; dual_order 1: "
+                "row tiles fastest; chain: launches; bytes must not change):", "",
+                "| shape | tuning | dual ms | % copy | match |", "|---|---|---:|---:|---|"]
+        for shape, t, ms, ok in ctx["dual_rows"]:
+            M, K = map(int, shape.split("x"))
+            out.append(f"| {shape} | {t} | {ms:.4f} | {100 * 6 * M * K / (ms * 1e-3) / copy_bw:.1f} | {ok} |")
     return "\n".join(out) + "\n"
 
 
@@ -456,6 +506,7 @@ def main():
     ap.add_argument("--reps", type=int, default=40)
     ap.add_argument("--tuning", default="", help="7 comma-separated ints for fp8q_set_tuning (default: the library's)")
     ap.add_argument("--tensorwise-shapes", default="98432x2048,16384x7168,2048x2048")
+    ap.add_argument("--quick", action="store_true", help="leave out torch.compile and the software-cast build")
     ap.add_argument("--rowwise-shapes", default="98432x1408,98432x2048,32768x4096,16384x7168,2048x2048")
     args = ap.parse_args()
 
@@ -479,8 +530,16 @@ def main():
     ctx = dict(hip=hip, sw=sw, peers=peers, reps=args.reps, rows=[], tuning_rows=[], l2=l2, best_tuning={}, used={},
                default_tuning=hip.get_tuning(),
                tuning=Tuning(*map(int, args.tuning.split(","))) if args.tuning else None,
-               tunings=[(2, 2, 1, 0, 8, 8, 0), (1, 1, 1, 0, 4, 4, 0), (1, 1, 1, 0, 8, 8, 0), (2, 2, 1, 0, 4, 8, 0),
-                        (4, 4, 1, 0, 8, 8, 0), (2, 4, 1, 0, 8, 8, 0), (2, 2, 1, 1, 8, 8, 0), (2, 2, 0, 0, 8, 8, 0)])
+               quick=args.quick, dual_rows=[],
+               # Launch-shape variants of the grouped kernels at the large shapes (fields not named:
+               # the library default), of the dual layout, and of the launches at small shapes.
+               tunings=[dict(chain=0), dict(chain=1), dict(amax_tiles=1, apply_tiles=1, chain=0),
+                        dict(amax_tiles=1, apply_tiles=1, chain=1), dict(amax_tiles=4, apply_tiles=4, chain=1),
+                        dict(amax_tiles=2, apply_tiles=4, chain=1), dict(apply_wide=1, chain=1),
+                        dict(amax_unroll=4, chain=1), dict(amax_tiles=1, apply_tiles=1, amax_unroll=4, chain=1)],
+               dual_tunings=[dict(dual_tile=d, dual_order=o, chain=1) for d in (0, 2, 3) for o in (0, 1)] +
+                            [dict(dual_tile=1, dual_order=0, chain=1), dict(dual_tile=2, dual_order=0, chain=0)],
+               small_tunings=[dict(chain=0), dict(chain=1)])
     if ctx["tuning"]:
         hip.set_tuning(ctx["tuning"])
     shapes = {}

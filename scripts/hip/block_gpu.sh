@@ -31,6 +31,8 @@ python3 -c "import torch, triton, h5py, numpy; print('torch', torch.__version__,
 echo "commit ${FP8MOE_COMMIT:-unknown}"
 
 stage "build"
+# hip/build/nvidia travels packed (scripts/carry/build.sh --hip) where the tree would be too large.
+[[ -f hip/build/nvidia.tar.xz ]] && tar -C hip/build -xJf hip/build/nvidia.tar.xz && echo "unpacked hip/build/nvidia.tar.xz"
 if [[ -x $bin/fp8moe-hip-runner ]] && ! ldd $bin/fp8moe-hip-runner | grep -q "not found"; then
     echo "carried runner loads here"
 else

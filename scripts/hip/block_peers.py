@@ -325,9 +325,7 @@ def run_bench(bench, lib, peers, sets, s8, s32, M, K, reps):
     mx_bytes, bw_bytes = 3 * n + n // 32, 3 * n + 4 * (n // 128)
     idx = {id(x): i for i, (x, _) in enumerate(sets)}
 
-    class Tuning(ctypes.Structure):
-        _fields_ = [(f, ctypes.c_int) for f in ("amax_tiles", "apply_tiles", "apply_reverse", "apply_wide",
-                                                "amax_unroll", "apply_unroll", "rowwise_team")]
+    Tuning = bench.Tuning  # fp8q_tuning, as the library has it
     lib.fp8q_get_tuning.argtypes = lib.fp8q_set_tuning.argtypes = [ctypes.POINTER(Tuning)]
     default = Tuning()
     lib.fp8q_get_tuning(ctypes.byref(default))

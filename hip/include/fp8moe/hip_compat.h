@@ -108,4 +108,53 @@ typedef cudaDeviceProp hipDeviceProp_t;
 #define fp8moe_shfl_xor(value, lane_mask) __shfl_xor((value), (lane_mask))
 #endif
 
+// ------------------------------------------------------- chained launches (NVIDIA sm_90+)
+//
+// Programmatic dependent launch: a kernel launched by fp8moe_launch(..., chained = true) may start
+// while the kernel before it in the stream is still running, once every block of that kernel has
+// called fp8moe_allow_next_grid() or exited. Before it reads anything the earlier kernel writes,
+// it must call fp8moe_wait_prior_grid(), which returns once that kernel has completed and its
+// writes are visible (at once when the launch was not chained). Call it outside loops and
+// branches (nvcc 13.0 gives a kernel with a wait inside a loop a stack frame and fewer registers).
+// Elsewhere (AMD, NVIDIA before sm_90) these calls are empty and launches are plain: stream
+// order alone.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+__device__ inline void fp8moe_wait_prior_grid() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
+__device__ inline void fp8moe_allow_next_grid() { asm volatile("griddepcontrol.launch_dependents;" ::: "memory"); }
+/// Asks L2 for the 128-byte line holding p (a hint; nothing is read into registers).
+__device__ inline void fp8moe_prefetch_l2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
+#elif defined(FP8MOE_DEVICE_COMPILER)
+__device__ inline void fp8moe_wait_prior_grid() {}
+__device__ inline void fp8moe_allow_next_grid() {}
+__device__ inline void fp8moe_prefetch_l2(const void*) {}
+#endif
+
+#if defined(__CUDACC__)
+/// kernel<<<grid, block, 0, stream>>>(args...), chained (above) when `chained`; returns the
+/// launch's error code.
+template <typename... Params, typename... Args>
+inline hipError_t fp8moe_launch(void (*kernel)(Params...), dim3 grid, dim3 block, hipStream_t stream,
+                                bool chained, Args... args) {
+    cudaLaunchAttribute attribute{};
+    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config{};
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.stream = stream;
+    config.attrs = &attribute;
+    config.numAttrs = chained ? 1 : 0;
+    return cudaLaunchKernelEx(&config, kernel, args...);
+}
+#define FP8MOE_CHAINED_LAUNCH 1
+#elif defined(__HIPCC__)
+template <typename... Params, typename... Args>
+inline hipError_t fp8moe_launch(void (*kernel)(Params...), dim3 grid, dim3 block, hipStream_t stream,
+                                bool /*chained*/, Args... args) {
+    hipLaunchKernelGGL(kernel, grid, block, 0, stream, args...);
+    return hipGetLastError();
+}
+#define FP8MOE_CHAINED_LAUNCH 0
+#endif
+
 #endif  // FP8MOE_HIP_COMPAT_H

@@ -49,7 +49,7 @@ typedef struct fp8q_recipe {
  *   Every element finds its own group: a tile of elements may straddle a boundary, and an empty
  *   group is legal (amax 0, scale fp8_max / 1e-12).
  *   amax_scratch: uint32 [groups], overwritten. Launches: 1 memset + 2 kernels (amax pass with
- *   an atomic max per block and group, then scale + clamp + cast). */
+ *   an atomic max per block and group, then scale + clamp + cast; fp8q_tuning.chain). */
 int fp8q_quantize_grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offsets,
                           int groups, fp8q_recipe recipe, uint8_t* out, float* scale_out,
                           uint32_t* amax_scratch, void* stream);
@@ -72,7 +72,7 @@ int fp8q_quantize_rowwise(const uint16_t* x, int64_t rows, int64_t cols, fp8q_re
 /* Tensorwise (one scale, scale_out [1]) with two outputs from one apply pass: `out` row-major
  * [rows, cols] and `out_t` column-major, i.e. out_t[c * rows + r] (the [cols, rows] transpose; a
  * [rows, cols] tensor with strides (1, rows)), as the PR #4179 branch's dual-layout 2-D kernel
- * writes them. rows <= 65535 * 128. amax_scratch: uint32 [1]. Launches: 1 memset + 2 kernels. */
+ * writes them. amax_scratch: uint32 [1]. Launches: 1 memset + 2 kernels. */
 int fp8q_quantize_tensorwise_dual(const uint16_t* x, int64_t rows, int64_t cols, fp8q_recipe recipe,
                                   uint8_t* out, uint8_t* out_t, float* scale_out,
                                   uint32_t* amax_scratch, void* stream);
@@ -106,12 +106,22 @@ int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols,
  *                            the block-scaled kernels)
  *   rowwise_team             threads per row of the rowwise kernel: 0 = the smallest team that
  *                            holds the row in registers, else a multiple of the warp <= 256
- * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). A tensor too
- * small to give the grouped passes 8 blocks per multiprocessor runs with 1 tile per block and
- * unroll 4 whatever the tuning says. */
+ *   chain                    pass 2 of the grouped and dual-layout recipes (NVIDIA sm_90+; elsewhere
+ *                            always plain): 0 launched after pass 1; 1 chained to pass 1
+ *                            (programmatic dependent launch: its blocks start once every block of
+ *                            pass 1 has started, ask L2 for their first tile, and wait for pass 1)
+ *   dual_tile                tile of the dual-layout pass 2: 0 128x128, 1 256x64, 2 256x128,
+ *                            3 64x128 (rows x columns; a column-major run is as long as the rows)
+ *   dual_order               0: consecutive blocks take the column tiles of a row tile; 1: the
+ *                            row tiles of a column tile
+ *   small_shape              1: a tensor too small to give the grouped passes 8 blocks per
+ *                            multiprocessor runs with 1 tile per block, unroll 4 and 128x128
+ *                            dual-layout tiles whatever the fields above say; 0: as they say
+ * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). */
 typedef struct fp8q_tuning {
     int amax_tiles, apply_tiles, apply_reverse, apply_wide;
     int amax_unroll, apply_unroll, rowwise_team;
+    int chain, dual_tile, dual_order, small_shape;
 } fp8q_tuning;
 int fp8q_get_tuning(fp8q_tuning* tuning);
 int fp8q_set_tuning(const fp8q_tuning* tuning);
