@@ -8,13 +8,17 @@ import Foundation
 /// Inactive unless the environment names a pipe: `FP8MOE_PROGRESS_FD=<fd>`. Each outermost
 /// public read of `HDF5File` then writes, before calling into the library,
 ///
-///     B <TAB> <seconds allowed> <TAB> <file> <TAB> <HDF5 path> <TAB> <what> <LF>
+///     B <TAB> <seconds allowed> <TAB> <file> <TAB> <HDF5 path> <TAB> <what> <TAB> <bytes read>
+///       <TAB> <resident bytes now> <LF>
 ///
 /// and `E <LF>` when it returns (fields with control characters escaped, so a line is a
 /// message). Steps nest (reading a dataset: opening it, checking its chunks, reading the
 /// data): the innermost open step is the one running, and an outer step's clock starts again
 /// when an inner one ends. The allowance is 5 s plus 1 s per 20 MB the step reads
-/// (`FP8MOE_READ_TIMEOUT` overrides the 5 s): a step over its allowance is a hang.
+/// (`FP8MOE_READ_TIMEOUT` overrides the 5 s): a step over its allowance is a hang. The bytes
+/// the step reads and the process's resident memory when it starts (read here, before the
+/// library runs, so that an allocation cannot hide in the baseline) let the parent bound what
+/// the library may allocate during the step.
 public enum ReadProgress {
     /// The pipe's write end, or -1 when nobody listens.
     nonisolated(unsafe) private static var descriptor: Int32 = {
@@ -34,7 +38,7 @@ public enum ReadProgress {
                         _ body: () throws(FixtureError) -> R) throws(FixtureError) -> R {
         guard descriptor >= 0 else { return try body() }
         let seconds = baseAllowance + Double(bytes) / 20e6
-        send("B\t\(Int(seconds.rounded(.up)))\t\(escaped(file))\t\(escaped(path))\t\(escaped(what))\n")
+        send("B\t\(Int(seconds.rounded(.up)))\t\(escaped(file))\t\(escaped(path))\t\(escaped(what))\t\(bytes)\t\(residentBytes(of: nil))\n")
         defer { send("E\n") }
         return try body()
     }
@@ -44,6 +48,21 @@ public enum ReadProgress {
         if bytes.count > 4000 { bytes = Array(bytes.prefix(3999)) + [10] }  // one atomic pipe write
         _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
+}
+
+/// The resident memory of process `pid` (nil: this process) in bytes, from `/proc/<pid>/statm`
+/// (its second field, in pages); 0 where it cannot be read.
+public func residentBytes(of pid: Int32?) -> UInt64 {
+    let path = pid.map { "/proc/\($0)/statm" } ?? "/proc/self/statm"
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 128)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return 0 }
+    let fields = buffer[..<count].split(separator: UInt8(ascii: " "))
+    guard fields.count > 1, let pages = UInt64(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
+    return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
 }
 
 /// `text` with every control character written as an escape (`\n`, `\t`, `\r`, `\u{1b}`), so

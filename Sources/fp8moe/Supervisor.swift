@@ -18,6 +18,13 @@ import HDF5
 ///   on the command line); HDF5 reads refuse a dataset over a third of it before allocating;
 /// - a deadline per HDF5 step: 5 s plus 1 s per 20 MB the step reads (`FP8MOE_READ_TIMEOUT`
 ///   sets the 5 s): a step past it is a loop in the library;
+/// - a memory allowance per HDF5 step, checked every 10 ms while a step runs: resident memory
+///   may grow by 256 MiB (`FP8MOE_STEP_MEMORY` bytes) plus 4 x the bytes the open steps read
+///   over what it was when the outermost open step began. RLIMIT_AS alone cannot be sized
+///   for a small file (thread stacks and BLAS buffers reserve address space on a many-core
+///   machine), and libhdf5 1.10.8 allocates and fills gigabytes for a damaged object header
+///   in a 78 KB file (fuzz reproducer `017-memory-byte-bitflip-7158-64-2451-16`: 2.1 GB resident,
+///   then the read succeeded);
 /// - a deadline for the whole run: 1800 s plus 1 s per MB of input (`FP8MOE_TIMEOUT`), and
 ///   RLIMIT_CPU of that many seconds times the number of cores.
 /// `FP8MOE_UNSUPERVISED=1` runs the verb in this process (what the overhead is measured against).
@@ -68,6 +75,10 @@ enum Supervisor {
         var what: String
         var allowance: Double
         var started: Double
+        /// The bytes the step reads, and the child's resident bytes when it began (the child's
+        /// own reading).
+        var bytes: UInt64
+        var residentAtStart: UInt64
     }
 
     private static func superviseChild(files: [String], environment: [String: String]) throws -> Int32 {
@@ -79,6 +90,7 @@ enum Supervisor {
         let overall = environment["FP8MOE_TIMEOUT"].flatMap(Double.init)
             ?? 1800 + Double(inputBytes) / 1e6
         let cpu = UInt64(overall) * UInt64(max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let stepMemory = environment["FP8MOE_STEP_MEMORY"].flatMap(UInt64.init) ?? 256 << 20
 
         var progressPipe: [Int32] = [-1, -1], errorPipe: [Int32] = [-1, -1]
         guard pipe(&progressPipe) == 0, pipe(&errorPipe) == 0 else {
@@ -116,6 +128,7 @@ enum Supervisor {
         var stderrBuffer: [UInt8] = []
         var open: [Int32] = [progressPipe[0], errorPipe[0]]
         var killedFor: String?
+        var memoryGrowth: (grown: UInt64, read: UInt64) = (0, 0)
         var chunk = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
             let deadline = step.map { $0.started + $0.allowance } ?? (start + overall)
@@ -125,8 +138,20 @@ enum Supervisor {
                 kill(pid, SIGKILL)
                 break
             }
+            if let outer = steps.first {
+                let read = steps.map(\.bytes).max() ?? 0
+                let limit = outer.residentAtStart &+ stepMemory &+ 4 &* read
+                let resident = residentBytes(of: pid)
+                if resident > limit {
+                    killedFor = "memory"
+                    memoryGrowth = (resident - outer.residentAtStart, read)
+                    kill(pid, SIGKILL)
+                    break
+                }
+            }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining * 1000 + 1, 60_000)))
+            let wait = steps.isEmpty ? min(remaining * 1000 + 1, 60_000) : min(remaining * 1000 + 1, 10)
+            let ready = poll(&fds, nfds_t(fds.count), Int32(wait))
             if ready < 0 && errno != EINTR { break }
             for entry in fds where entry.revents != 0 {
                 let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
@@ -146,9 +171,11 @@ enum Supervisor {
                         let line = String(decoding: progressBuffer[..<newline], as: UTF8.self)
                         progressBuffer.removeSubrange(...newline)
                         let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                        if fields.first == "B", fields.count == 5 {
+                        if fields.first == "B", fields.count == 7 {
                             steps.append(Step(file: fields[2], path: fields[3], what: fields[4],
-                                              allowance: Double(fields[1]) ?? 5, started: now()))
+                                              allowance: Double(fields[1]) ?? 5, started: now(),
+                                              bytes: UInt64(fields[5]) ?? 0,
+                                              residentAtStart: UInt64(fields[6]) ?? 0))
                             lastStep = step
                         } else if fields.first == "E", !steps.isEmpty {
                             steps.removeLast()
@@ -170,13 +197,15 @@ enum Supervisor {
         let signal = status & 0x7f
         let childText = String(decoding: stderrBuffer, as: UTF8.self)
         printError("fp8moe: " + deathMessage(signal: signal, killedFor: killedFor, step: step, lastStep: lastStep,
-                                               files: files, memory: memory, overall: overall, childText: childText))
+                                               files: files, memory: memory, overall: overall, childText: childText,
+                                               memoryGrowth: memoryGrowth))
         return 2
     }
 
     /// One line: the file, the HDF5 path and what was being read when the child died.
     private static func deathMessage(signal: Int32, killedFor: String?, step: Step?, lastStep: Step?,
-                                     files: [String], memory: UInt64, overall: Double, childText: String) -> String {
+                                     files: [String], memory: UInt64, overall: Double, childText: String,
+                                     memoryGrowth: (grown: UInt64, read: UInt64)) -> String {
         let file = (step ?? lastStep)?.file ?? files.first ?? "?"
         let gib = String(format: "%.1f GiB", Double(memory) / Double(1 << 30))
         let memoryHint = childText.contains("allocate") || childText.contains("Cannot allocate memory")
@@ -185,6 +214,11 @@ enum Supervisor {
         case "step":
             let s = step!
             return "\(file): \(s.path): no progress in \(Int(s.allowance)) s while \(s.what): the HDF5 library is looping on damaged metadata (FP8MOE_READ_TIMEOUT sets the allowance)"
+        case "memory":
+            let s = step!
+            let mib = { (bytes: UInt64) in "\(bytes >> 20) MiB" }
+            let reads = memoryGrowth.read == 0 ? "a metadata read" : "a read of \(memoryGrowth.read) bytes"
+            return "\(file): \(s.path): the HDF5 library allocated \(mib(memoryGrowth.grown)) while \(s.what) (\(reads)): damaged metadata (FP8MOE_STEP_MEMORY sets the allowance in bytes)"
         case "overall":
             return "\(file): still running after \(Int(overall)) s\(lastStep.map { " (last read: \($0.what) at \($0.path))" } ?? ""); stopped (FP8MOE_TIMEOUT sets the limit)"
         default:

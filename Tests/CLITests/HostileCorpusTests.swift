@@ -48,6 +48,7 @@ import Testing
         "hostile/message-found-a-other.h5": "/inputs/offsets: expected a dataset, found an object that is neither a group nor a dataset",
         "hostile/message-newline-in-attribute.h5": "attribute 'recipe' has unknown value 'row\\nwise'",
         "hostile/message-null-attribute.h5": "attribute 'recipe' should hold one value, has shape [0]",
+        "hostile/memory-object-header-attribute.h5": "/inputs/b: the HDF5 library allocated",
         "hostile-reading/soft-self-a.h5": "/inputs/a: exists but cannot be read: soft links in a cycle (/inputs/a -> /inputs/a)",
         "hostile-reading/soft-to-group-result.h5": "/results/malformed-corpus/a_scale: expected a dataset, found a group",
         "hostile-reading/external-link-self-a.h5": "/inputs/a: external link /inputs/a (to external-link-self-a.h5:/inputs/a): not allowed in a fixture",

@@ -126,14 +126,26 @@ def run_verify(binary, path, timeout, mem_bytes, workdir):
 
 
 def _rss(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    """Resident bytes of `pid` and all its descendants: fp8moe reads in a supervised child of
+    itself, so the parent's own RSS says nothing about what the HDF5 library allocates."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open("/proc/%d/statm" % p) as f:
+                total += int(f.read().split()[1]) * _PAGE
+            for tid in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, tid)) as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def compared_datasets(js):

@@ -42,6 +42,7 @@ PATCHES = {
     "hang-global-heap.h5": (CONTROL, {2224: 0x00, 2232: 0x00}),
     "silent-pass-unreadable-result.h5": (SMALL, {25521: 0xC4}),
     "message-found-a-other.h5": (SMALL, {7553: 0x04}),
+    "memory-object-header-attribute.h5": (SMALL, {7158: 0x40}),
 }
 
 
