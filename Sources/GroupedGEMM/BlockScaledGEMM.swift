@@ -21,19 +21,8 @@ import Parallel
 public struct BlockScaledGEMM: Sendable {
     public init() {}
 
-    /// One block-scaled fp8 operand in its stored layout: [M,K], [M,N] or [G,K,N].
-    public struct Operand: Sendable {
-        public var codes: [UInt8]
-        public var shape: [Int]
-        public var format: FP8Format
-        public var scales: BlockScales
-        public init(codes: [UInt8], shape: [Int], format: FP8Format, scales: BlockScales) {
-            self.codes = codes
-            self.shape = shape
-            self.format = format
-            self.scales = scales
-        }
-    }
+    /// One block-scaled fp8 operand in its stored layout (`GEMMOperand`).
+    public typealias Operand = GEMMOperand<BlockScales>
 
     /// How a GEMM operand's view maps back onto its stored layout: the view's outer index is
     /// the output row (left) or column (right), its inner index the contraction. Stored row =
