@@ -91,7 +91,7 @@ public struct Quantizer: Sendable {
                         let scale = scales[base + b * grouping.columnStride]
                         let start = r * columns + b * width
                         for i in start..<min(start + width, (r + 1) * columns) {
-                            let x = Float(bitPattern: UInt32(src[i]) << 16)
+                            let x = Float(bf16Bits: src[i])
                             let y = ScaleApplication.apply(x, scale: scale, fp8Max: fp8Max, nan: nan)
                             dst[i] = converter.convert(f32Bits: y.bitPattern)
                         }
@@ -138,7 +138,7 @@ public struct Quantizer: Sendable {
     /// `input_nan_to_num` when the recipe asks for it.
     @inline(__always)
     public func code(bf16Bits: UInt16, scale: Float) -> UInt8 {
-        let x = Float(bitPattern: UInt32(recipe.inputNaNToNum ? NaNToNum.bf16(bf16Bits) : bf16Bits) << 16)
+        let x = Float(bf16Bits: recipe.inputNaNToNum ? NaNToNum.bf16(bf16Bits) : bf16Bits)
         let y = ScaleApplication.apply(x, scale: scale, fp8Max: Float(recipe.fp8Max), nan: recipe.nanArithmetic)
         return converter.convert(f32Bits: y.bitPattern)
     }
