@@ -100,11 +100,16 @@ import Testing
             }
             func factor(_ s: BlockScales, _ r: Int, _ c: Int) -> Float { s.dequantization[s.index(row: r, column: c)] }
             var bad: [String] = []
-            func check(_ what: String, _ block: GroupBlock, _ element: (Int, Int) -> [Term]) {
+            var blocks = 0
+            /// Every element of `block` against the naive path; `terms(rows, g, i, j)` lists
+            /// element (i, j)'s terms, `rows` being group g's rows.
+            func check(_ what: String, _ block: GroupBlock, _ terms: (Range<Int>, Int, Int, Int) -> [Term]) {
+                let rows = GroupOffsets(offsets).rows(of: block.group)
+                blocks += 1
                 for i in 0..<block.rows {
                     for j in 0..<block.columns {
                         let e = i * block.columns + j
-                        let want = Self.naive(element(i, j), xc, xc)
+                        let want = Self.naive(terms(rows, block.group, i, j), xc, xc)
                         // A non-finite factor makes S non-finite (NaN or Inf, depending on the order).
                         let absOK = want.absSum.isFinite
                             ? abs(block.absSum[e] - want.absSum) <= 0x1p-40 * want.absSum : !block.absSum[e].isFinite
@@ -115,30 +120,20 @@ import Testing
                 }
             }
             let gemm = BlockScaledGEMM()
-            var blocks = 0
             gemm.forward(a: op(a, [m, k], s[0]), b: op(b, [g, k, n], s[1]), offsets: offsets) { block in
-                let r0 = GroupOffsets(offsets).rows(of: block.group).lowerBound, gi = block.group
-                check("forward", block) { i, j in
-                    (0..<k).map { kk in Term(x: a[(r0 + i) * k + kk], y: b[(gi * k + kk) * n + j],
-                                             dx: factor(s[0], r0 + i, kk), dy: factor(s[1], gi * k + kk, j)) }
-                }
-                blocks += 1
+                check("forward", block) { rows, gi, i, j in (0..<k).map { kk in
+                    Term(x: a[(rows.lowerBound + i) * k + kk], y: b[(gi * k + kk) * n + j],
+                         dx: factor(s[0], rows.lowerBound + i, kk), dy: factor(s[1], gi * k + kk, j)) } }
             }
             gemm.dgrad(gradOut: op(go, [m, n], s[2]), bT: op(b, [g, k, n], s[3]), offsets: offsets) { block in
-                let r0 = GroupOffsets(offsets).rows(of: block.group).lowerBound, gi = block.group
-                check("dgrad", block) { i, kk in
-                    (0..<n).map { j in Term(x: go[(r0 + i) * n + j], y: b[(gi * k + kk) * n + j],
-                                            dx: factor(s[2], r0 + i, j), dy: factor(s[3], gi * k + kk, j)) }
-                }
-                blocks += 1
+                check("dgrad", block) { rows, gi, i, kk in (0..<n).map { j in
+                    Term(x: go[(rows.lowerBound + i) * n + j], y: b[(gi * k + kk) * n + j],
+                         dx: factor(s[2], rows.lowerBound + i, j), dy: factor(s[3], gi * k + kk, j)) } }
             }
             gemm.wgrad(a: op(a, [m, k], s[4]), gradOut: op(go, [m, n], s[5]), offsets: offsets) { block in
-                let rows = GroupOffsets(offsets).rows(of: block.group)
                 #expect(block.rows == k && block.columns == n)
-                check("wgrad", block) { kk, j in
-                    rows.map { r in Term(x: a[r * k + kk], y: go[r * n + j], dx: factor(s[4], r, kk), dy: factor(s[5], r, j)) }
-                }
-                blocks += 1
+                check("wgrad", block) { rows, _, kk, j in rows.map { r in
+                    Term(x: a[r * k + kk], y: go[r * n + j], dx: factor(s[4], r, kk), dy: factor(s[5], r, j)) } }
             }
             #expect(blocks == 3 * g)
             let differing = bad.count
