@@ -54,18 +54,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Helpers shared by the test targets (runPython). Top: Python.swift
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "FP8Tests",
             dependencies: [
                 "FP8", "HDF5", "Golden",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Groups", "FP8"]),
         .testTarget(name: "GroupedGEMMTests", dependencies: ["GroupedGEMM", "Groups", "FP8"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "VerifyTests",
-                    dependencies: ["Verify", "Schema", "Generate", "Recipes", "Groups", "GroupedGEMM", "HDF5", "FP8"]),
+                    dependencies: ["Verify", "Schema", "Generate", "Recipes", "Groups", "GroupedGEMM", "HDF5", "FP8", "TestSupport"]),
         .testTarget(name: "ReportTests",
                     dependencies: ["Report", "Metrics", "Verify", "Schema", "Generate", "Recipes", "Groups", "GroupedGEMM", "HDF5"]),
         // Runs the built fp8moe binary; depends on it so that it is built first.

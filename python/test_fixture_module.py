@@ -177,6 +177,41 @@ def mismatches(summary, dataset=None):
     return sum(d["mismatches"] for name, d in datasets.items() if dataset in (None, name))
 
 
+def result_group(check, tmp):
+    """fx.ResultGroup, as the GPU peer scripts use it: a step that raises is recorded (its
+    first error line, cut to error_chars) in the group's `skipped` attribute, the run goes on;
+    after_step runs after each step that did not raise; one line printed per group."""
+    import contextlib
+    import io
+    path = os.path.join(tmp, "groups.h5")
+    synced = []
+    printed, tracebacks = io.StringIO(), io.StringIO()
+
+    def fail():
+        raise ValueError("bad " + "x" * 50 + "\nsecond line")
+
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(tracebacks):
+        with fx.create(path) as f:
+            g = fx.ResultGroup(f, "peer", after_step=lambda: synced.append(1), error_chars=20, label_width=6,
+                               recipe="mxfp8")
+            ok = g.attempt("one", lambda: g.put("a_fp8", np.zeros(4, dtype=np.uint8), dtype="float8_e4m3fn"))
+            failed = g.attempt("two", fail)
+            g.finish(checked=1)
+            fx.ResultGroup(f, "clean").finish()
+    check("ResultGroup attempt returns", ok is True and failed is False, "%r %r" % (ok, failed))
+    check("ResultGroup after_step only after a step that succeeded", synced == [1], str(synced))
+    check("ResultGroup traceback printed", "ValueError: bad" in tracebacks.getvalue(), tracebacks.getvalue())
+    with h5py.File(path, "r") as f:
+        g = f["results/peer"]
+        skipped = g.attrs.get("skipped")
+        check("ResultGroup skipped attribute", skipped == "two: ValueError: " + ("bad " + "x" * 16) + "...", repr(skipped))
+        check("ResultGroup keeps attributes and data", g.attrs["recipe"] == "mxfp8" and int(g.attrs["checked"]) == 1
+              and list(g.keys()) == ["a_fp8"], str(dict(g.attrs)))
+        check("ResultGroup no skipped attribute when none failed", "skipped" not in f["results/clean"].attrs)
+    lines = printed.getvalue().splitlines()
+    check("ResultGroup log lines", lines == ["  peer   a_fp8  SKIPPED " + skipped, "  " + "clean".ljust(34) + " -"], repr(lines))
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/fp8moe"
     passed, failed = 0, 0
@@ -193,6 +228,7 @@ def main():
     try:
         path = os.path.join(tmp, "new.h5")
         copy = write(path, tmp)
+        result_group(check, tmp)
         print("fp8moe_fixture test: tensors from %s" % ("torch %s (CPU)" % torch.__version__ if torch else "numpy"))
 
         with h5py.File(path, "r") as f:

@@ -1,5 +1,6 @@
 import FP8
 import Groups
+import Parallel
 
 /// The exact reference grouped GEMM on block-scaled operands (SPEC 8.3, section 4's `exact`
 /// mode): forward, dgrad and wgrad over `offsets` as `GroupedGEMM`, with operand scales that
@@ -20,19 +21,8 @@ import Groups
 public struct BlockScaledGEMM: Sendable {
     public init() {}
 
-    /// One block-scaled fp8 operand in its stored layout: [M,K], [M,N] or [G,K,N].
-    public struct Operand: Sendable {
-        public var codes: [UInt8]
-        public var shape: [Int]
-        public var format: FP8Format
-        public var scales: BlockScales
-        public init(codes: [UInt8], shape: [Int], format: FP8Format, scales: BlockScales) {
-            self.codes = codes
-            self.shape = shape
-            self.format = format
-            self.scales = scales
-        }
-    }
+    /// One block-scaled fp8 operand in its stored layout (`GEMMOperand`).
+    public typealias Operand = GEMMOperand<BlockScales>
 
     /// How a GEMM operand's view maps back onto its stored layout: the view's outer index is
     /// the output row (left) or column (right), its inner index the contraction. Stored row =
@@ -105,45 +95,62 @@ public struct BlockScaledGEMM: Sendable {
         var starts: [Int] = r > 0 ? [0] : []
         for k in stride(from: 1, to: r, by: 1) where xi[k] != xi[k - 1] || yi[k] != yi[k - 1] { starts.append(k) }
         let segments = starts.enumerated().map { (i, s) in s..<(i + 1 < starts.count ? starts[i + 1] : r) }
-        let dots = segments.map { seg in
-            ExactDot(x: MatrixView(codes: x.codes, offset: x.offset + seg.lowerBound * x.columnStride, rows: p,
-                                   columns: seg.count, rowStride: x.rowStride, columnStride: x.columnStride),
-                     xCodes: xc,
-                     y: MatrixView(codes: y.codes, offset: y.offset + seg.lowerBound * y.rowStride, rows: seg.count,
-                                   columns: q, rowStride: y.rowStride, columnStride: y.columnStride),
-                     yCodes: yc)
+        // Each segment's exact dot products, one segment after another in flat arrays
+        // (segment s's element e at `s * p * q + e`; its special rows and columns likewise).
+        var dots: [Int128] = [], magnitudes: [Double] = []
+        var rowSpecial: [Bool] = [], columnSpecial: [Bool] = []
+        dots.reserveCapacity(segments.count * p * q)
+        magnitudes.reserveCapacity(segments.count * p * q)
+        for seg in segments {
+            let d = ExactDot(x: MatrixView(codes: x.codes, offset: x.offset + seg.lowerBound * x.columnStride, rows: p,
+                                           columns: seg.count, rowStride: x.rowStride, columnStride: x.columnStride),
+                             xCodes: xc,
+                             y: MatrixView(codes: y.codes, offset: y.offset + seg.lowerBound * y.rowStride, rows: seg.count,
+                                           columns: q, rowStride: y.rowStride, columnStride: y.columnStride),
+                             yCodes: yc)
+            dots += d.dots
+            magnitudes += d.absSums
+            rowSpecial += d.rowSpecial
+            columnSpecial += d.columnSpecial
         }
+        // The factor index of each segment along the contraction (constant on the segment).
+        let xs = segments.map { xi[$0.lowerBound] }, ys = segments.map { yi[$0.lowerBound] }
         var bits = [UInt16](repeating: 0, count: p * q)
         var value = [Double](repeating: 0, count: p * q)
         var absSum = [Double](repeating: 0, count: p * q)
-        var sum = ExactSum()
-        for i in 0..<p {
-            for j in 0..<q {
-                let e = i * q + j
-                sum.reset()
-                var special = false
-                var plain = 0.0, magnitude = 0.0
-                for (s, seg) in segments.enumerated() {
-                    let (fx, fy) = (dx[xo[i] + xi[seg.lowerBound]], dy[yo[j] + yi[seg.lowerBound]])
-                    let f = Double(fx) * Double(fy)
-                    let d = dots[s]
-                    if d.special[e] != nil || !f.isFinite {
-                        // Dequantized element by element, as SPEC 4's E is defined: a code 0
-                        // times an infinite factor is NaN, whatever the rest of the segment.
-                        special = true
-                        for k in seg {
-                            plain += (Double(xc.value[Int(x[i, k])]) * Double(fx)) * (Double(yc.value[Int(y[k, j])]) * Double(fy))
+        // Element by element, on every core (rows split into chunks, each with its own sum).
+        let work = max(1, q * segments.count)
+        forEachChunk(count: p, chunk: max(1, 8192 / work), writing: &bits, &value, &absSum) {
+            [dots, magnitudes, rowSpecial, columnSpecial] rows, bitsOut, valueOut, absOut in
+            var sum = ExactSum()
+            for i in rows {
+                for j in 0..<q {
+                    let e = i * q + j
+                    sum.reset()
+                    var special = false
+                    var plain = 0.0, magnitude = 0.0
+                    for (s, seg) in segments.enumerated() {
+                        let (fx, fy) = (dx[xo[i] + xs[s]], dy[yo[j] + ys[s]])
+                        let f = Double(fx) * Double(fy)
+                        if rowSpecial[s * p + i] || columnSpecial[s * q + j] || !f.isFinite {
+                            // Dequantized element by element, as SPEC 4's E is defined: a code 0
+                            // times an infinite factor is NaN, whatever the rest of the segment.
+                            // Such a segment's sum is NaN or infinite, so the finite segments
+                            // (left out of `plain`) cannot change the element's value.
+                            special = true
+                            for k in seg {
+                                plain += (Double(xc.value[Int(x[i, k])]) * Double(fx)) * (Double(yc.value[Int(y[k, j])]) * Double(fy))
+                            }
+                        } else {
+                            sum.add(dot: dots[s * p * q + e], r: f, shift: shift)
                         }
-                    } else {
-                        plain += Double(d.dots[e]) * unit * f
-                        sum.add(dot: d.dots[e], r: f, shift: shift)
+                        magnitude += magnitudes[s * p * q + e] * unit * abs(f)
                     }
-                    magnitude += d.absSums[e] * unit * abs(f)
+                    let v = special ? plain : sum.roundedToOdd()
+                    valueOut[e] = v
+                    bitsOut[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(v))
+                    absOut[e] = magnitude
                 }
-                let v = special ? plain : sum.roundedToOdd()
-                value[e] = v
-                bits[e] = UInt16(BinaryFormat.bf16.roundToNearestEven(v))
-                absSum[e] = magnitude
             }
         }
         return GroupBlock(group: g, rows: p, columns: q, bits: bits, value: value, absSum: absSum)

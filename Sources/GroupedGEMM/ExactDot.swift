@@ -20,6 +20,10 @@ struct ExactDot: Sendable {
     var absSums: [Double]
     /// For elements touched by NaN / Inf codes: index -> the non-finite dot product.
     var special: [Int: Double]
+    /// Whether row i of X (column j of Y) holds a NaN or Inf code: element (i, j) is in
+    /// `special` exactly when `rowSpecial[i] || columnSpecial[j]`.
+    var rowSpecial: [Bool]
+    var columnSpecial: [Bool]
 
     /// `magnitudes: false` leaves `absSums` empty and skips its GEMM.
     init(x: MatrixView, xCodes: IntegerCodes, y: MatrixView, yCodes: IntegerCodes, magnitudes: Bool = true) {
@@ -60,7 +64,7 @@ struct ExactDot: Sendable {
         let exactInDouble = Self.fits(terms: r, bits: productBits)
         absSums = magnitudes ? BLAS.dgemm(xa, ya, m: p, n: q, k: r) : []
         if exactInDouble {
-            dots = BLAS.dgemm(xi, yi, m: p, n: q, k: r).map { Int128($0) }
+            dots = BLAS.dgemm(xi, yi, m: p, n: q, k: r).map(Self.integer)
         } else {
             let sx = (xCodes.magnitudeBits + 1) / 2
             let sy = (yCodes.magnitudeBits + 1) / 2
@@ -73,20 +77,22 @@ struct ExactDot: Sendable {
                 let lh = BLAS.dgemm(xl, yh, m: p, n: q, k: r)
                 let ll = BLAS.dgemm(xl, yl, m: p, n: q, k: r)
                 dots = (0..<(p * q)).map { i in
-                    (Int128(hh[i]) << (sx + sy)) + (Int128(hl[i]) << sx) + (Int128(lh[i]) << sy) + Int128(ll[i])
+                    (Self.integer(hh[i]) << (sx + sy)) + (Self.integer(hl[i]) << sx) + (Self.integer(lh[i]) << sy) + Self.integer(ll[i])
                 }
             } else {
                 var d = [Int128](repeating: 0, count: p * q)
                 for i in 0..<p {
                     for j in 0..<q {
                         var sum: Int128 = 0
-                        for k in 0..<r { sum += Int128(xi[i * r + k]) * Int128(yi[k * q + j]) }
+                        for k in 0..<r { sum += Self.integer(xi[i * r + k]) * Self.integer(yi[k * q + j]) }
                         d[i * q + j] = sum
                     }
                 }
                 dots = d
             }
         }
+        self.rowSpecial = rowSpecial
+        self.columnSpecial = columnSpecial
         special = [:]
         if rowSpecial.contains(true) || columnSpecial.contains(true) {
             for i in 0..<p {
@@ -100,6 +106,11 @@ struct ExactDot: Sendable {
             }
         }
     }
+
+    /// An integer-valued Double below 2^63 in magnitude (every code, limb and exact dgemm
+    /// result here is below 2^53) as Int128, through Int64: the same value as `Int128(v)`,
+    /// without the generic floating-point-to-integer conversion, which is slow.
+    @inline(__always) static func integer(_ v: Double) -> Int128 { Int128(Int64(v)) }
 
     /// Whether a sum of `terms` integers of at most `bits` bits each is exact in fp64.
     static func fits(terms: Int, bits: Int) -> Bool {

@@ -26,22 +26,25 @@ struct ExactSum {
         let p0 = UInt64(truncatingIfNeeded: d).multipliedFullWidth(by: m)
         let p1 = UInt64(truncatingIfNeeded: d >> 64).multipliedFullWidth(by: m)
         let (w1, carry) = p0.high.addingReportingOverflow(p1.low)
-        let words = [p0.low, w1, p1.high &+ (carry ? 1 : 0)]
         let offset = exponent - Self.lowestExponent
         precondition(offset >= 0, "term below the accumulator's range")
-        if (dot < 0) != (r < 0) { Self.addShifted(words, offset, into: &negative) } else { Self.addShifted(words, offset, into: &positive) }
+        if (dot < 0) != (r < 0) {
+            Self.addShifted(p0.low, w1, p1.high &+ (carry ? 1 : 0), offset, into: &negative)
+        } else {
+            Self.addShifted(p0.low, w1, p1.high &+ (carry ? 1 : 0), offset, into: &positive)
+        }
     }
 
-    static func addShifted(_ words: [UInt64], _ offset: Int, into acc: inout [UInt64]) {
-        let (q, s) = (offset / 64, offset % 64)
-        var shifted = [UInt64](repeating: 0, count: words.count + 1)
-        for (i, w) in words.enumerated() {
-            shifted[i] |= s == 0 ? w : w << UInt64(s)
-            if s != 0 { shifted[i + 1] |= w >> UInt64(64 - s) }
-        }
+    /// Adds the 192-bit integer `w2:w1:w0` times `2^offset` to `acc`.
+    static func addShifted(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ offset: Int, into acc: inout [UInt64]) {
+        let (q, s) = (offset / 64, UInt64(offset % 64))
+        // The words shifted left by s, four of them (the last takes what w2 pushes out).
+        let shifted: (UInt64, UInt64, UInt64, UInt64) = s == 0
+            ? (w0, w1, w2, 0)
+            : (w0 &<< s, (w1 &<< s) | (w0 &>> (64 - s)), (w2 &<< s) | (w1 &>> (64 - s)), w2 &>> (64 - s))
         var carry: UInt64 = 0
         var i = q
-        for w in shifted {
+        for w in [shifted.0, shifted.1, shifted.2, shifted.3] {
             precondition(i < limbCount || (w == 0 && carry == 0), "sum beyond the accumulator's range")
             if i >= limbCount { break }
             let (a, c1) = acc[i].addingReportingOverflow(w)

@@ -33,19 +33,8 @@ public struct GroupedGEMM: Sendable {
         self.computesMagnitudes = computesMagnitudes
     }
 
-    /// One fp8 operand: codes in row-major layout of `shape`, its format and scales.
-    public struct Operand: Sendable {
-        public var codes: [UInt8]
-        public var shape: [Int]
-        public var format: FP8Format
-        public var scales: OperandScales
-        public init(codes: [UInt8], shape: [Int], format: FP8Format, scales: OperandScales) {
-            self.codes = codes
-            self.shape = shape
-            self.format = format
-            self.scales = scales
-        }
-    }
+    /// One fp8 operand with scales per output row / column (`GEMMOperand`).
+    public typealias Operand = GEMMOperand<OperandScales>
 
     /// forward; `body` receives each group's block (rows of the group x N) in group order.
     public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {

@@ -69,29 +69,32 @@ public struct Quantizer: Sendable {
                      grouping: grouping, scales: scales, concurrently: concurrently)
     }
 
+    /// The one per-element loop: each row in runs of `columnBlock` columns sharing a scale (one
+    /// column per run except under the block reductions of SPEC 8.3; the last run may be
+    /// partial, `block_padding`), the scale looked up once per run, then per element
+    /// `ScaleApplication.apply` and the cast. Rows outside every group stay code 0.
     func apply(sanitised bits: [UInt16], grouping: ScaleGrouping, scales: [Float], concurrently: Bool) -> [UInt8] {
-        if grouping.columnBlock > 1 {
-            return applyByBlocks(sanitised: bits, grouping: grouping, scales: scales, concurrently: concurrently)
-        }
-        if grouping.columnStride == 0 && bits.count >= scales.count << 18 {
+        if grouping.columnStride == 0 && grouping.columnBlock == 1 && bits.count >= scales.count << 18 {
             return applyByTable(bits, grouping: grouping, scales: scales, concurrently: concurrently)
         }
         var codes = [UInt8](repeating: 0, count: bits.count)
         let fp8Max = Float(recipe.fp8Max)
         let nan = recipe.nanArithmetic
-        let columns = grouping.columns
+        let (columns, width) = (grouping.columns, grouping.columnBlock)
         forEachChunk(count: grouping.rows, chunk: max(1, 4096 / max(columns, 1)), concurrently: concurrently,
                      writing: &codes) { range, dst in
             bits.withUnsafeBufferPointer { src in
                 for r in range {
                     let base = grouping.rowBase[r]
                     if base < 0 { continue }
-                    for c in 0..<columns {
-                        let i = r * columns + c
-                        let x = Float(bitPattern: UInt32(src[i]) << 16)
-                        let y = ScaleApplication.apply(x, scale: scales[base + c * grouping.columnStride],
-                                                       fp8Max: fp8Max, nan: nan)
-                        dst[i] = converter.convert(f32Bits: y.bitPattern)
+                    for b in 0..<((columns + width - 1) / width) {
+                        let scale = scales[base + b * grouping.columnStride]
+                        let start = r * columns + b * width
+                        for i in start..<min(start + width, (r + 1) * columns) {
+                            let x = Float(bf16Bits: src[i])
+                            let y = ScaleApplication.apply(x, scale: scale, fp8Max: fp8Max, nan: nan)
+                            dst[i] = converter.convert(f32Bits: y.bitPattern)
+                        }
                     }
                 }
             }
@@ -135,7 +138,7 @@ public struct Quantizer: Sendable {
     /// `input_nan_to_num` when the recipe asks for it.
     @inline(__always)
     public func code(bf16Bits: UInt16, scale: Float) -> UInt8 {
-        let x = Float(bitPattern: UInt32(recipe.inputNaNToNum ? NaNToNum.bf16(bf16Bits) : bf16Bits) << 16)
+        let x = Float(bf16Bits: recipe.inputNaNToNum ? NaNToNum.bf16(bf16Bits) : bf16Bits)
         let y = ScaleApplication.apply(x, scale: scale, fp8Max: Float(recipe.fp8Max), nan: recipe.nanArithmetic)
         return converter.convert(f32Bits: y.bitPattern)
     }

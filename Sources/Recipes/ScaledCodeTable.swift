@@ -22,7 +22,7 @@ public final class ScaledCodeTable: @unchecked Sendable {
 
         @inline(__always)
         public func code(_ bits: UInt16, scaleIndex s: Int) -> UInt8 {
-            let x = Float(bitPattern: UInt32(sanitise ? NaNToNum.bf16(bits) : bits) << 16)
+            let x = Float(bf16Bits: sanitise ? NaNToNum.bf16(bits) : bits)
             let y = ScaleApplication.apply(x, scale: scales[s], fp8Max: fp8Max, nan: nan)
             return table[FP8Converter.float32TableIndex(y.bitPattern)]
         }

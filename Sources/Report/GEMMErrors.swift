@@ -23,7 +23,7 @@ enum GEMMErrors {
                         var hist = ULPHistogram()
                         for j in 0..<q {
                             let e = i * q + j
-                            let actual = Double(Float(bitPattern: UInt32(bits[e]) << 16))
+                            let actual = Double(Float(bf16Bits: bits[e]))
                             acc.add(ideal: exact[e], actual: actual)
                             hist.add(ideal: exact[e], actual: actual)
                         }

@@ -1,3 +1,4 @@
+import FP8
 import GroupedGEMM
 import Recipes
 import Schema
@@ -34,7 +35,7 @@ enum IdealGEMM {
         }
     }
 
-    @inline(__always) static func value(_ bits: UInt16) -> Double { Double(Float(bitPattern: UInt32(bits) << 16)) }
+    @inline(__always) static func value(_ bits: UInt16) -> Double { Double(Float(bf16Bits: bits)) }
 
     static func convert(_ bits: ArraySlice<UInt16>) -> [Double] { bits.map(value) }
 

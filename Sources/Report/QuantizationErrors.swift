@@ -34,7 +34,7 @@ enum QuantizationErrors {
                         var acc = ErrorAccumulator()
                         for c in 0..<columns {
                             let i = r * columns + c
-                            let x = Double(Float(bitPattern: UInt32(src[i]) << 16))
+                            let x = Double(Float(bf16Bits: src[i]))
                             let s = grouping.scaleIndex(row: r, column: c)!
                             let scale = q.scales[s]
                             let v = table[Int(codes[i])]

@@ -111,7 +111,7 @@ struct PayloadSlips: @unchecked Sendable {
     func truncated(x: UInt16, scaleIndex s: Int) -> UInt8 {
         let c = own.view.code(x, scaleIndex: s)
         let bits = declaredNaNToNum ? NaNToNum.bf16(x) : x
-        let y = ScaleApplication.apply(Float(bitPattern: UInt32(bits) << 16), scale: scales[s], fp8Max: fp8Max, nan: nanArithmetic)
+        let y = ScaleApplication.apply(Float(bf16Bits: bits), scale: scales[s], fp8Max: fp8Max, nan: nanArithmetic)
         guard y.isFinite, abs(y) >= minNormal, c & 0x7F != 0 else { return c }
         let v = format.decode(c)
         return !v.isNaN && abs(v) > Double(abs(y)) ? c - 1 : c

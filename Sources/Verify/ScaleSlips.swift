@@ -171,7 +171,7 @@ struct ScaleSlips {
         lo = ownBits &+ 1
         guard lo < hi else { return nil }
         func scale(_ b: UInt16) -> Float {
-            ScaleArithmetic.scale(amax: Double(Float(bitPattern: UInt32(b) << 16)), recipe: recipe)
+            ScaleArithmetic.scale(amax: Double(Float(bf16Bits: b)), recipe: recipe)
         }
         while lo < hi {
             let mid = lo + (hi - lo) / 2

@@ -39,7 +39,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Reference GEMM mode for the recipes' outputs: exact, or fp32 (BLAS, faster; not the exact reference).")
     var gemmMode: String = "exact"
 
-    @Option(help: "Measure at most N evenly spaced rows per group of the GEMM outputs (tokens of out / grad_a, rows k of grad_b), or 'all'. Default: all, except above M*K*N = 2^36 (DeepSeek-V3-16B), where 512 with per-row recipes only, 32 tokens and 8 rows k of grad_b when a block-scaled recipe (mxfp8, blockwise) is among them (said so in the output).")
+    @Option(help: "Measure at most N evenly spaced rows per group of the GEMM outputs (tokens of out / grad_a, rows k of grad_b), or 'all'. Default: all, except above M*K*N = 2^36 (DeepSeek-V3-16B), where 512 with per-row recipes only, 128 tokens and 32 rows k of grad_b when a block-scaled recipe (mxfp8, blockwise) is among them (said so in the output).")
     var sampleRows: String?
 
     @Option(help: "Measure at most N rows k per expert of grad_b (default: as --sample-rows).")

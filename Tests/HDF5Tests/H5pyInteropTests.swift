@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import HDF5
 
 /// Files written by h5py are read here, and files written here are read by h5py (SPEC section 5).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import HDF5
 
 /// Issue 12 item 2, in-process (the files that crash libhdf5 are run through the binary in

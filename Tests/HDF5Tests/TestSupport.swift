@@ -20,35 +20,6 @@ func fileBytes(_ path: String) throws -> Data {
     try Data(contentsOf: URL(fileURLWithPath: path))
 }
 
-struct PythonFailed: Error, CustomStringConvertible {
-    var status: Int32
-    var stderr: String
-    var description: String { "python3 exited with \(status): \(stderr)" }
-}
-
-/// Runs `python3 -c script arguments...` and returns its standard output.
-func runPython(_ script: String, _ arguments: [String] = []) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    // Read both pipes to the end before waiting, so a full pipe cannot block the child.
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailed(status: process.terminationStatus,
-                           stderr: String(decoding: errData, as: UTF8.self))
-    }
-    return String(decoding: outData, as: UTF8.self)
-}
-
-/// The interop tests need `python3` with h5py and numpy (`.ci/run` installs them). They are
-/// never skipped: where h5py is missing they fail, saying so.
-
 /// Writes a small valid file with one dataset and one attribute; returns its path.
 @discardableResult
 func writeSmallFile(_ path: String, overwrite: Bool = false) throws -> String {

@@ -23,7 +23,7 @@ import Testing
 
     static let blockRecipes = NamedRecipe.standard.filter { $0.recipe.kind == .mxfp8 || $0.recipe.kind == .blockwise }
 
-    static func value(_ bits: UInt16) -> Double { Double(Float(bitPattern: UInt32(bits) << 16)) }
+    static func value(_ bits: UInt16) -> Double { Double(Float(bf16Bits: bits)) }
 
     static func sqnr(_ pairs: [(Double, Double)]) -> Double {
         let s = pairs.map { $0.0 * $0.0 }.reduce(0, +)

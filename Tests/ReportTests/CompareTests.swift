@@ -18,7 +18,7 @@ import Verify
         return c
     }
 
-    static func value(_ bits: UInt16) -> Double { Double(Float(bitPattern: UInt32(bits) << 16)) }
+    static func value(_ bits: UInt16) -> Double { Double(Float(bf16Bits: bits)) }
 
     /// Naive SQNR over pairs.
     static func sqnr(_ pairs: [(Double, Double)]) -> Double {

@@ -19,7 +19,7 @@ func prPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int]
                       payloadBlockSize: Int) -> (codes: [UInt8], scales: [Float]) {
     let g = offsets.count
     func value(_ bits: UInt16) -> Double {
-        let v = Double(Float(bitPattern: UInt32(bits) << 16))
+        let v = Double(Float(bf16Bits: bits))
         if v.isNaN { return 0 }
         let bf16Max: Double = (2 - 1.0 / 128) * 0x1p127
         return min(max(v, -bf16Max), bf16Max)

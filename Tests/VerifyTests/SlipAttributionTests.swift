@@ -26,7 +26,7 @@ func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets:
     let fp8Max = format.maxFinite
     let bf16Max: Double = (2 - 1.0 / 128) * 0x1p127
     func value(_ bits: UInt16, sanitise: Bool = true) -> Double {
-        let v = Double(Float(bitPattern: UInt32(bits) << 16))
+        let v = Double(Float(bf16Bits: bits))
         guard sanitise else { return v }
         if v.isNaN { return 0 }
         return min(max(v, -bf16Max), bf16Max)

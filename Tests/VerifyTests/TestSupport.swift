@@ -49,21 +49,3 @@ func reference<T: HDF5Element>(_ path: String, _ recipe: String, _ name: String,
 }
 
 let rowwiseAttributes = Recipe.rowwise.attributes.mapValues(\.text).merging(["producer": "test"]) { a, _ in a }
-
-/// Runs `python3 -c script arguments...` (h5py and numpy are installed wherever the tests run:
-/// `.ci/run`); throws with python's stderr when it fails.
-func runPython(_ script: String, _ arguments: [String] = []) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    let errData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailed(stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
-
-struct PythonFailed: Error { var stderr: String }

@@ -6,6 +6,7 @@ import Foundation
 import GroupedGEMM
 import Recipes
 import Schema
+import TestSupport
 import Testing
 import Verify
 

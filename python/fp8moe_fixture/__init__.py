@@ -37,6 +37,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import traceback
 
 import h5py
 import numpy as np
@@ -355,6 +356,64 @@ def copy_inputs(src, dst, *, overwrite=True, keep_results=(), **root_attrs):
 def append(path):
     """An existing fixture, opened to add or replace results groups."""
     return Fixture(h5py.File(path, "r+", libver=LIBVER))
+
+
+# ---------------------------------------------------------------------------------------------
+# Peer scripts: results written step by step, a failing step recorded
+
+
+def first_line(e, n=400):
+    """`Type: first line of the message` of exception `e`, that line cut to `n` characters."""
+    s = str(e).strip().splitlines()
+    line = s[0] if s else ""
+    return "%s: %s" % (type(e).__name__, line if len(line) <= n else line[:n] + "...")
+
+
+class ResultGroup:
+    """A results group (`Fixture.results(name, **attrs)`) that a peer script fills step by step.
+    `attempt(what, fn)` runs one step; if it raises, the traceback is printed, the step and the
+    first line of its error (`first_line`, cut to `error_chars`) are kept, and the run goes on:
+    `finish` writes them as the group's `skipped` attribute, so a failing kernel shows up as a
+    skip, never as a silently missing dataset.
+
+    `after_step` runs after each step, inside the same guard (the GPU scripts pass
+    `torch.cuda.synchronize`, so an asynchronous kernel error is charged to its step).
+    `finish` prints one line: the name padded to `label_width`, the datasets written (sorted),
+    then `skipped_prefix` and the skipped steps when there are any."""
+
+    def __init__(self, fixture, name, *, after_step=None, error_chars=400, label_width=34,
+                 skipped_prefix="  SKIPPED ", **attrs):
+        self.r = fixture.results(name, **attrs)
+        self.name = name
+        self.skipped = []
+        self._after_step = after_step
+        self._error_chars = error_chars
+        self._label_width = label_width
+        self._skipped_prefix = skipped_prefix
+
+    def put(self, name, data, **attrs):
+        self.r.put(name, data, **attrs)
+
+    def attempt(self, what, fn):
+        """Runs `fn()` (then `after_step`); True if neither raised, else False with the step
+        recorded as skipped."""
+        try:
+            fn()
+            if self._after_step is not None:
+                self._after_step()
+            return True
+        except Exception as e:
+            traceback.print_exc()
+            self.skipped.append("%s: %s" % (what, first_line(e, self._error_chars)))
+            return False
+
+    def finish(self, **attrs):
+        """Sets the group attributes `attrs`, plus `skipped` ("; "-joined) when a step failed."""
+        if self.skipped:
+            attrs["skipped"] = "; ".join(self.skipped)
+        self.r.attrs(**attrs)
+        print("  %-*s %s%s" % (self._label_width, self.name, ", ".join(sorted(self.r.group.keys())) or "-",
+                               (self._skipped_prefix + attrs["skipped"]) if self.skipped else ""))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -120,9 +120,7 @@ FULL = COMMITS[COMMIT]
 
 
 def first_line(e):
-    s = str(e).strip().splitlines()
-    line = s[0] if s else ""
-    return "%s: %s" % (type(e).__name__, line if len(line) <= 240 else line[:240] + "...")
+    return fx.first_line(e, 240)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,34 +263,11 @@ def provenance_attrs(kernel, extra=None):
     return a
 
 
-class Group:
-    """One results group, written as datasets come; a failing step is recorded, not hidden."""
-
-    def __init__(self, f, name, **attrs):
-        self.r = f.results(name, **attrs)
-        self.skipped = []
-        self.name = name
-
-    def put(self, name, data, **attrs):
-        self.r.put(name, data, **attrs)
-
-    def attempt(self, what, fn):
-        try:
-            fn()
-            if DEV == "cuda":
-                torch.cuda.synchronize()
-            return True
-        except Exception as e:
-            traceback.print_exc()
-            self.skipped.append("%s: %s" % (what, first_line(e)))
-            return False
-
-    def finish(self, **attrs):
-        if self.skipped:
-            attrs["skipped"] = "; ".join(self.skipped)
-        self.r.attrs(**attrs)
-        print("  %-36s %s%s" % (self.name, ", ".join(sorted(k for k in self.r.group.keys())) or "-",
-                                ("  SKIPPED " + attrs["skipped"]) if self.skipped else ""))
+def Group(f, name, **attrs):
+    """One results group, written as datasets come; a failing step is recorded, not hidden
+    (fp8moe_fixture.ResultGroup)."""
+    return fx.ResultGroup(f, name, after_step=torch.cuda.synchronize if DEV == "cuda" else None,
+                          error_chars=240, label_width=36, skipped_prefix="  SKIPPED ", **attrs)
 
 
 def wgrad_refusal(x):

@@ -93,10 +93,7 @@ except ImportError:
     HAVE_TRITON = False
 
 
-def first_line(e, n=400):
-    s = str(e).strip().splitlines()
-    line = s[0] if s else ""
-    return "%s: %s" % (type(e).__name__, line if len(line) <= n else line[:n] + "...")
+first_line = fx.first_line  # `Type: first line`, cut to 400 characters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,32 +309,11 @@ def provenance(kernel, **extra):
     return a
 
 
-class Group:
-    def __init__(self, f, name, **attrs):
-        self.r = f.results(name, **attrs)
-        self.name = name
-        self.skipped = []
-
-    def put(self, name, data, **attrs):
-        self.r.put(name, data, **attrs)
-
-    def attempt(self, what, fn):
-        try:
-            fn()
-            if DEV == "cuda":
-                torch.cuda.synchronize()
-            return True
-        except Exception as e:
-            traceback.print_exc()
-            self.skipped.append("%s: %s" % (what, first_line(e)))
-            return False
-
-    def finish(self, **attrs):
-        if self.skipped:
-            attrs["skipped"] = "; ".join(self.skipped)
-        self.r.attrs(**attrs)
-        print("  %-34s %s%s" % (self.name, ", ".join(sorted(self.r.group.keys())) or "-",
-                                ("\n      SKIPPED " + attrs["skipped"]) if self.skipped else ""))
+def Group(f, name, **attrs):
+    """Results group `name` of `f`, filled step by step; a failing step is recorded in its
+    `skipped` attribute, not hidden (fp8moe_fixture.ResultGroup)."""
+    return fx.ResultGroup(f, name, after_step=torch.cuda.synchronize if DEV == "cuda" else None,
+                          error_chars=400, label_width=34, skipped_prefix="\n      SKIPPED ", **attrs)
 
 
 def put_fp8(g, operand, q, reduction, **attrs):
