@@ -27,7 +27,7 @@ for f in fixtures/peers/*.h5; do
     name=peers-$(basename "$f" .h5)
     echo "== verify $f (real peers)"
     "$bin" verify "$f" --json "$out/verify-$name.json" > "$out/verify-$name.txt" || true
-    grep -E "^  [a-z]|MISMATCH" "$out/verify-$name.txt" | sed 's/^/   /' | head -n 20
+    grep -E "^  [a-z]|MISMATCH" "$out/verify-$name.txt" | sed 's/^/   /' | awk 'NR <= 20'  # awk reads to the end: no SIGPIPE under pipefail
 done
 # Fixtures with planted defects: verify must find them (exit 1) and name their causes.
 for f in fixtures/verify-cases/*.h5; do
