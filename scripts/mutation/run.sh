@@ -23,8 +23,9 @@
 # against headers in H5INC (default .mutation-carry/h5inc, a copy of /usr/include/hdf5/serial),
 # with HDF5_DISABLE_VERSION_CHECK=2 (as scripts/hip/gpu_relink.sh does).
 # TIME_BUDGET (seconds, default 250): no new runner starts after it; what is done is packed.
-# Timing (H100, 2026-12-05): the 17 builds take 50-90 s together, each runner call about 3 s
-# with all mutants running at once; the whole run needs about 240 s of budget.
+# Timing (H100 run 1, H200 run 2, 2026-12-05): the 17 builds take 50-90 s together, each runner
+# call about 3-4 s with all mutants running at once; run 2 (42 runner calls and two_calls per
+# mutant) started its last runner inside TIME_BUDGET=240 and ended at 265 s (timeout_s 330).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
