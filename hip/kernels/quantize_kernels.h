@@ -392,10 +392,13 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
 // tiles of ROWS x COLS; a block quantizes its tile once, stores it row-major (out[r * cols + c])
 // and, through shared memory, column-major (out_t[c * rows + r], i.e. the [cols, rows] transpose,
 // which is what a [rows, cols] tensor with strides (1, rows) holds): runs of ROWS bytes per column.
-// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element. The grid is 1-D,
-// walked from the last tile (the rows pass 1 read last are still in L2); `row_tiles_fastest` 0:
-// consecutive blocks take the column tiles of one row tile (a wave reads whole rows), 1: the row
-// tiles of one column tile (a wave writes long column runs).
+// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element. Tiles are counted
+// from the last (the rows pass 1 read last are still in L2); `row_tiles_fastest` 0: consecutive
+// tiles are the column tiles of one row tile (a wave reads whole rows), 1: the row tiles of one
+// column tile (a wave writes long column runs).
+// Two kernels: dual_apply_kernel, one tile per block; dual_apply_loop_kernel, one wave of blocks,
+// each walking the tiles (stride gridDim.x) and loading its next tile into registers while it
+// stores the current one, so that loads stay in flight across the stores and the barriers.
 // `aligned` (cols % 8 == 0, rows % 16 == 0, 16-byte aligned pointers) allows the vector path on
 // full tiles; edge tiles and unaligned tensors go element by element (same bytes).
 
@@ -404,58 +407,60 @@ __device__ inline uint32_t pack4(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t
     return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
 }
 
-template <Fp8Format F, bool InNaN, int ROWS, int COLS>
-__global__ void __launch_bounds__(kBlock) dual_apply_kernel(
-    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
-    const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
-    uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
-    // The transposed tile, one word per (column, 4 rows): word c * kStride + r / 4 holds rows
-    // r..r+3 of column c. kStride = ROWS / 4 + 2 words: stores of 32 threads fall in 32 banks.
-    constexpr int kStride = ROWS / 4 + 2;
-    __shared__ uint32_t tile[COLS * kStride];
-    const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + COLS - 1) / COLS;
-    const int64_t b = int64_t(gridDim.x) - 1 - blockIdx.x;
-    const int64_t r0 = (row_tiles_fastest ? b % row_tiles : b / col_tiles) * ROWS;
-    const int64_t c0 = (row_tiles_fastest ? b / row_tiles : b % col_tiles) * COLS;
-    const bool full = aligned && r0 + ROWS <= rows && c0 + COLS <= cols;
-    // Full tiles: a thread owns 8 columns (vector cv) of kPasses quads of 4 rows. Each group of 32
-    // consecutive threads covers two vectors (thread pairs read 32 contiguous bytes of a row) and
-    // 16 quads, so its stores to `tile` fall in 32 different banks.
-    constexpr int kVecs = COLS / 8, kQuadsPerPass = kBlock / kVecs, kPasses = ROWS / 4 / kQuadsPerPass;
+/// The memory traffic of one ROWS x COLS tile, shared by both kernels. The transposed tile in
+/// shared memory has one word per (column, 4 rows): word c * kStride + r / 4 holds rows r..r+3 of
+/// column c; kStride = ROWS / 4 + 2 words, so the stores of 32 threads fall in 32 banks.
+/// Full tiles: a thread owns 8 columns (vector cv) of kPasses quads of 4 rows. Each group of 32
+/// consecutive threads covers two vectors (thread pairs read 32 contiguous bytes of a row) and
+/// 16 quads.
+template <int ROWS, int COLS> struct DualTile {
+    static constexpr int kStride = ROWS / 4 + 2, kWords = COLS * kStride;
+    static constexpr int kVecs = COLS / 8, kQuadsPerPass = kBlock / kVecs, kPasses = ROWS / 4 / kQuadsPerPass;
     static_assert(kVecs % 2 == 0 && (2 * kBlock / 32) % kVecs == 0 && ROWS / 4 % kQuadsPerPass == 0 && kPasses >= 1,
                   "the thread map below");
-    const int pair = (int(threadIdx.x) >> 5) * 2;
-    const int cv = pair % kVecs + (threadIdx.x & 1);
-    const int quad0 = pair / kVecs * 16 + ((threadIdx.x >> 1) & 15);
-    if (full)  // the tile's rows, COLS * 2 bytes each, asked of L2 before the wait
-        for (int i = threadIdx.x; i < ROWS * COLS / 64; i += kBlock)
-            fp8moe_prefetch_l2(x + (r0 + i / (COLS / 64)) * cols + c0 + i % (COLS / 64) * 64);
-    fp8moe_wait_prior_grid();  // pass 1 has completed (chained launch): the amax is final
-    const float scale = scale_from_amax<F>(amax[0], params);
-    if (blockIdx.x == 0 && threadIdx.x == 0) scale_out[0] = scale;
-    if (full) {
-        Bf16Vec<8> v[kPasses][4];
+    int cv, quad0;
+    __device__ DualTile() {
+        const int pair = (int(threadIdx.x) >> 5) * 2;
+        cv = pair % kVecs + (threadIdx.x & 1);
+        quad0 = pair / kVecs * 16 + ((threadIdx.x >> 1) & 15);
+    }
+    /// Origin of tile t (counted from the last, in the order above); whether it is a full tile.
+    __device__ static bool origin(int64_t t, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
+                                  int64_t& r0, int64_t& c0) {
+        const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + COLS - 1) / COLS;
+        const int64_t b = row_tiles * col_tiles - 1 - t;
+        r0 = (row_tiles_fastest ? b % row_tiles : b / col_tiles) * ROWS;
+        c0 = (row_tiles_fastest ? b / row_tiles : b % col_tiles) * COLS;
+        return aligned && r0 + ROWS <= rows && c0 + COLS <= cols;
+    }
+    /// Asks L2 for the full tile's rows, COLS * 2 bytes each: one request per 128-byte line.
+    __device__ static void prefetch(const uint16_t* x, int64_t cols, int64_t r0, int64_t c0) {
+        constexpr int kLines = COLS >= 64 ? COLS / 64 : 1;  // per row
+        for (int i = threadIdx.x; i < ROWS * kLines; i += kBlock)
+            fp8moe_prefetch_l2(x + (r0 + i / kLines) * cols + c0 + i % kLines * 64);
+    }
+    /// Pass h of the full tile: this thread's 4 rows of 8 columns.
+    __device__ void load(Bf16Vec<8> (&v)[4], const uint16_t* x, int64_t cols, int64_t r0, int64_t c0, int h) const {
 #pragma unroll
-        for (int h = 0; h < kPasses; ++h)
+        for (int i = 0; i < 4; ++i)
+            v[i] = Bf16Vec<8>::load(x + (r0 + (h * kQuadsPerPass + quad0) * 4 + i) * cols + c0 + cv * 8);
+    }
+    /// Quantizes pass h: 8-byte row-major stores to out, one word per column into `tile`.
+    template <Fp8Format F, bool InNaN>
+    __device__ void quantize_store(const Bf16Vec<8> (&v)[4], float scale, uint8_t* out, int64_t cols, int64_t r0,
+                                   int64_t c0, int h, uint32_t* tile) const {
+        const int quad = h * kQuadsPerPass + quad0;
+        uint32_t q[4][8];
 #pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                const int64_t r = r0 + (h * kQuadsPerPass + quad0) * 4 + i;
-                v[h][i] = Bf16Vec<8>::load(x + r * cols + c0 + cv * 8);
-            }
-#pragma unroll
-        for (int h = 0; h < kPasses; ++h) {
-            const int quad = h * kQuadsPerPass + quad0;
-            uint32_t q[4][8];
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                quantize_vec<F, InNaN, 8>(v[h][i], scale, q[i]);
-                store_codes<8>(q[i], out + (r0 + quad * 4 + i) * cols + c0 + cv * 8);
-            }
-#pragma unroll
-            for (int j = 0; j < 8; ++j) tile[(cv * 8 + j) * kStride + quad] = pack4(q[0][j], q[1][j], q[2][j], q[3][j]);
+        for (int i = 0; i < 4; ++i) {
+            quantize_vec<F, InNaN, 8>(v[i], scale, q[i]);
+            store_codes<8>(q[i], out + (r0 + quad * 4 + i) * cols + c0 + cv * 8);
         }
-        __syncthreads();
-        // Column-major: 16 consecutive rows of one column per store.
+#pragma unroll
+        for (int j = 0; j < 8; ++j) tile[(cv * 8 + j) * kStride + quad] = pack4(q[0][j], q[1][j], q[2][j], q[3][j]);
+    }
+    /// Column-major, after a barrier: 16 consecutive rows of one column per 16-byte store.
+    __device__ static void store_columns(const uint32_t* tile, uint8_t* out_t, int64_t rows, int64_t r0, int64_t c0) {
         constexpr int kChunks = ROWS / 16, kSteps = COLS * kChunks / kBlock;
         static_assert(COLS * kChunks % kBlock == 0, "whole steps");
 #pragma unroll
@@ -464,22 +469,98 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
             const uint32_t* w = tile + c * kStride + part * 4;
             *reinterpret_cast<uint4*>(out_t + (c0 + c) * rows + r0 + part * 16) = make_uint4(w[0], w[1], w[2], w[3]);
         }
+    }
+    /// Edge tiles and unaligned tensors: element by element, the same bytes (one barrier inside).
+    template <Fp8Format F, bool InNaN>
+    __device__ static void edge(const uint16_t* x, int64_t rows, int64_t cols, int64_t r0, int64_t c0, float scale,
+                                uint8_t* out, uint8_t* out_t, uint32_t* tile) {
+        uint8_t* bytes = reinterpret_cast<uint8_t*>(tile);  // bytes[c * 4 * kStride + r]
+        for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
+            const int r = idx / COLS, c = idx % COLS;
+            if (r0 + r >= rows || c0 + c >= cols) continue;
+            const uint32_t q = quantize_bf16_one<F>(input_of<InNaN>(x[(r0 + r) * cols + c0 + c]), scale);
+            out[(r0 + r) * cols + c0 + c] = uint8_t(q);
+            bytes[c * 4 * kStride + r] = uint8_t(q);
+        }
+        __syncthreads();
+        for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
+            const int c = idx / ROWS, r = idx % ROWS;
+            if (r0 + r >= rows || c0 + c >= cols) continue;
+            out_t[(c0 + c) * rows + r0 + r] = bytes[c * 4 * kStride + r];
+        }
+    }
+};
+
+/// One tile per block (grid: every tile).
+template <Fp8Format F, bool InNaN, int ROWS, int COLS>
+__global__ void __launch_bounds__(kBlock) dual_apply_kernel(
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
+    const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
+    uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
+    using T = DualTile<ROWS, COLS>;
+    __shared__ uint32_t tile[T::kWords];
+    int64_t r0 = 0, c0 = 0;
+    const bool full = T::origin(blockIdx.x, rows, cols, aligned, row_tiles_fastest, r0, c0);
+    if (full) T::prefetch(x, cols, r0, c0);  // asked of L2 before the wait
+    fp8moe_wait_prior_grid();  // pass 1 has completed (chained launch): the amax is final
+    const float scale = scale_from_amax<F>(amax[0], params);
+    if (blockIdx.x == 0 && threadIdx.x == 0) scale_out[0] = scale;
+    if (!full) {
+        T::template edge<F, InNaN>(x, rows, cols, r0, c0, scale, out, out_t, tile);
         return;
     }
-    // Edge tiles and unaligned tensors: element by element, the same bytes.
-    uint8_t* bytes = reinterpret_cast<uint8_t*>(tile);  // bytes[c * 4 * kStride + r]
-    for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
-        const int r = idx / COLS, c = idx % COLS;
-        if (r0 + r >= rows || c0 + c >= cols) continue;
-        const uint32_t q = quantize_bf16_one<F>(input_of<InNaN>(x[(r0 + r) * cols + c0 + c]), scale);
-        out[(r0 + r) * cols + c0 + c] = uint8_t(q);
-        bytes[c * 4 * kStride + r] = uint8_t(q);
-    }
+    const T map;
+    Bf16Vec<8> v[T::kPasses][4];
+#pragma unroll
+    for (int h = 0; h < T::kPasses; ++h) map.load(v[h], x, cols, r0, c0, h);
+#pragma unroll
+    for (int h = 0; h < T::kPasses; ++h) map.template quantize_store<F, InNaN>(v[h], scale, out, cols, r0, c0, h, tile);
     __syncthreads();
-    for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
-        const int c = idx / ROWS, r = idx % ROWS;
-        if (r0 + r >= rows || c0 + c >= cols) continue;
-        out_t[(c0 + c) * rows + r0 + r] = bytes[c * 4 * kStride + r];
+    T::store_columns(tile, out_t, rows, r0, c0);
+}
+
+/// A wave of blocks, each walking tiles blockIdx.x, blockIdx.x + gridDim.x, ...: the next full
+/// tile's loads are issued as soon as the registers of the current one are free (pass by pass),
+/// before its column-major stores and barriers.
+template <Fp8Format F, bool InNaN, int ROWS, int COLS>
+__global__ void __launch_bounds__(kBlock) dual_apply_loop_kernel(
+    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
+    const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
+    uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
+    using T = DualTile<ROWS, COLS>;
+    __shared__ uint32_t tile[T::kWords];
+    const int64_t tiles = (rows > 0 ? (rows + ROWS - 1) / ROWS : 1) * ((cols + COLS - 1) / COLS);
+    int64_t t = blockIdx.x, r0 = 0, c0 = 0;
+    bool full = t < tiles && T::origin(t, rows, cols, aligned, row_tiles_fastest, r0, c0);
+    if (full) T::prefetch(x, cols, r0, c0);
+    fp8moe_wait_prior_grid();  // outside the loop (hip_compat.h)
+    const float scale = scale_from_amax<F>(amax[0], params);
+    if (blockIdx.x == 0 && threadIdx.x == 0) scale_out[0] = scale;
+    const T map;
+    Bf16Vec<8> v[T::kPasses][4];
+    if (full)
+#pragma unroll
+        for (int h = 0; h < T::kPasses; ++h) map.load(v[h], x, cols, r0, c0, h);
+    for (; t < tiles; t += gridDim.x) {
+        int64_t nr0 = 0, nc0 = 0;
+        const bool next_full = t + gridDim.x < tiles &&
+                               T::origin(t + gridDim.x, rows, cols, aligned, row_tiles_fastest, nr0, nc0);
+        if (full) {
+#pragma unroll
+            for (int h = 0; h < T::kPasses; ++h) {
+                map.template quantize_store<F, InNaN>(v[h], scale, out, cols, r0, c0, h, tile);
+                if (next_full) map.load(v[h], x, cols, nr0, nc0, h);
+            }
+            __syncthreads();
+            T::store_columns(tile, out_t, rows, r0, c0);
+        } else {
+            T::template edge<F, InNaN>(x, rows, cols, r0, c0, scale, out, out_t, tile);
+            if (next_full)
+#pragma unroll
+                for (int h = 0; h < T::kPasses; ++h) map.load(v[h], x, cols, nr0, nc0, h);
+        }
+        __syncthreads();  // `tile` is written again by the next tile
+        r0 = nr0, c0 = nc0, full = next_full;
     }
 }
 

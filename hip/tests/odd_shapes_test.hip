@@ -1,8 +1,9 @@
 // odd_shapes_test.hip: every kernel of quant_api.h on shapes whose columns are not a multiple of
 // 8 and on pointers that are not aligned (the scalar paths), and on aligned shapes (the vector
 // paths), each against a host reference built from fp8_cast.h's element functions; under the
-// default launch shapes and under three sets of changed tuning knobs (every knob changed; launches
-// plain and chained, each dual-layout tile and block order). Identical bytes and scale
+// default launch shapes and under seven sets of changed tuning knobs (every knob changed; launches
+// plain and chained, each dual-layout tile and block order), and the dual layout's tiles 4..7 on a
+// tensor of more tiles than one wave of blocks holds. Identical bytes and scale
 // bits are required everywhere. The block-scaled kernels (mxfp8 1x32 floor/rceil, blockwise 1x128
 // multiplier/reciprocal) run on shapes whose columns are multiples of 128, aligned and not, against
 // a per-block host reference built from e8m0.h and fp8_cast.h (those are checked against naive
@@ -304,17 +305,25 @@ int main() {
     API(fp8q_get_tuning(&defaults));
     // Every knob changed at once, three times: launches plain and chained (NVIDIA), every
     // dual-layout tile (the default shape of small tensors: 128x128) and block order.
-    const fp8q_tuning changed[3] = {{0, 0, 0, 1, 4, 4, 256, 0, 2, 1, 0}, {1, 1, 0, 0, 8, 4, 64, 1, 3, 0, 0},
-                                    {4, 1, 1, 1, 4, 8, 128, 1, 1, 1, 0}};
-    const fp8q_tuning* tunings[4] = {&defaults, &changed[0], &changed[1], &changed[2]};
-    const char* tuning_names[4] = {"default tuning", "tuning changed", "tuning changed 2", "tuning changed 3"};
+    // Then the dual-layout tiles 4..7 (512x32; 64x128, 128x128 and 512x32 walked by one wave of
+    // blocks), with the other knobs at their defaults.
+    const fp8q_tuning changed[7] = {{0, 0, 0, 1, 4, 4, 256, 0, 2, 1, 0}, {1, 1, 0, 0, 8, 4, 64, 1, 3, 0, 0},
+                                    {4, 1, 1, 1, 4, 8, 128, 1, 1, 1, 0}, {2, 2, 1, 0, 8, 8, 0, 1, 4, 0, 0},
+                                    {2, 2, 1, 0, 8, 8, 0, 1, 5, 1, 0}, {2, 2, 1, 0, 8, 8, 0, 0, 6, 0, 0},
+                                    {2, 2, 1, 0, 8, 8, 0, 1, 7, 1, 0}};
+    constexpr int kTunings = 8;
+    const fp8q_tuning* tunings[kTunings] = {&defaults,   &changed[0], &changed[1], &changed[2],
+                                            &changed[3], &changed[4], &changed[5], &changed[6]};
+    const char* tuning_names[kTunings] = {"default tuning", "tuning changed", "tuning changed 2", "tuning changed 3",
+                                          "dual_tile 4",    "dual_tile 5 order 1", "dual_tile 6 plain launch",
+                                          "dual_tile 7 order 1"};
     const struct { int64_t rows, cols; } shapes[] = {
         {1, 1}, {3, 7}, {17, 9}, {64, 13}, {33, 24}, {130, 1000}, {257, 2049}, {300, 136},
         {256, 4096}, {40, 7168}, {1000, 64}, {129, 130}, {144, 264}, {528, 320}};
     const Recipe recipes[] = {
         {Fp8Format::e4m3fn, 0, 0}, {Fp8Format::e4m3fn, 1, 0}, {Fp8Format::e4m3fn, 1, 1},
         {Fp8Format::e4m3fnuz, 0, 0}, {Fp8Format::e4m3fnuz, 1, 1}};
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 0; t < kTunings; ++t) {
         API(fp8q_set_tuning(tunings[t]));
         const std::string tuning = tuning_names[t];
         for (const auto& s : shapes)
@@ -322,6 +331,23 @@ int main() {
                 for (const Recipe& r : recipes)
                     for (int k = 0; k < 5; ++k) run_case(Kernel(k), s.rows, s.cols, misalign, r, tuning);
     }
+    // The dual layout on more tiles than one wave of blocks holds (every block of tiles 5..7 walks
+    // several, full and edge tiles mixed: 16400 = 32 * 512 + 16 rows, 2056 = 16 * 128 + 8 columns),
+    // both block orders, and once unaligned (every tile element by element).
+    const int64_t before_many = g_cases;
+    for (int tile = 4; tile <= 7; ++tile)
+        for (int order = 0; order < 2; ++order) {
+            fp8q_tuning t = defaults;
+            t.dual_tile = tile;
+            t.dual_order = order;
+            t.small_shape = 0;  // else a tensor this small gets the 128x128 tile
+            API(fp8q_set_tuning(&t));
+            const std::string name = "dual_tile " + std::to_string(tile) + " order " + std::to_string(order);
+            run_case(Kernel::dual, 16400, 2056, 0, recipes[order], name);
+            if (tile == 7 && order == 1) run_case(Kernel::dual, 16400, 2056, 1, recipes[2], name);
+        }
+    printf("dual layout on many tiles: %lld cases (16400x2056, dual_tile 4..7 x 2 block orders, one unaligned)\n",
+           (long long)(g_cases - before_many));
     const int64_t before = g_cases;
     const struct { int64_t rows, cols; } block_shapes[] = {{1, 128}, {3, 256}, {5, 384}, {33, 1024}, {130, 2048}, {257, 7168}};
     for (int t = 0; t < 2; ++t) {
@@ -333,8 +359,8 @@ int main() {
     }
     printf("block-scaled kernels: %lld cases (%zu shapes x aligned/unaligned x 4 recipes x 2 tunings)\n",
            (long long)(g_cases - before), sizeof block_shapes / sizeof block_shapes[0]);
-    printf("odd shapes and unaligned pointers: %lld cases (%zu shapes x aligned/unaligned x %zu recipes x 5 kernels x 4 tunings), %lld with differences\n",
-           (long long)before, sizeof shapes / sizeof shapes[0], sizeof recipes / sizeof recipes[0], (long long)g_bad_cases);
+    printf("odd shapes and unaligned pointers: %lld cases (%zu shapes x aligned/unaligned x %zu recipes x 5 kernels x %d tunings, and the above), %lld with differences\n",
+           (long long)before, sizeof shapes / sizeof shapes[0], sizeof recipes / sizeof recipes[0], kTunings, (long long)g_bad_cases);
     printf(g_bad_cases ? "FAIL\n" : "PASS\n");
     return g_bad_cases ? 1 : 0;
 }

@@ -428,6 +428,58 @@ def bench_shape(ctx, M, K, kinds):
     torch.cuda.empty_cache()
 
 
+def bench_dual_only(ctx, M, K):
+    """--only dual: every dual-layout variant (ctx["dual_tunings"], over the grouped passes' launch
+    shape that the H100 sweeps of 2026-12-05 chose), bytes checked against the eager reference; the
+    table's HIP row uses the fastest; then the PR branch's dual-layout kernel."""
+    hip, peers, reps, rows = ctx["hip"], ctx["peers"], ctx["reps"], ctx["rows"]
+    gen = torch.Generator().manual_seed(M * 131 + K)
+    sets = make_sets(M, K, ctx["l2"], gen)
+    scale1, amax1 = torch.empty(1, device="cuda"), torch.empty(1, dtype=torch.int32, device="cuda")
+    y_t = [torch.empty(K, M, dtype=torch.uint8, device="cuda") for _ in sets]
+    dual_sets = [(x, y, yt) for (x, y), yt in zip(sets, y_t)]
+    shape, (x0, y0), yt0 = f"{M}x{K}", sets[0], y_t[0]
+    half = M * K // 2
+    copy_ms = gpu_ms(lambda x, y: y.view(-1).view(torch.bfloat16)[:half].copy_(x.view(-1)[:half]), sets, reps)
+    rows.append(dict(shape=shape, method="copy (torch copy_, M*K*2 bytes moved)", gpu_ms=copy_ms, bpe=2, match=None,
+                     launches=1, group="copy"))
+    ref_y = eager_tensorwise(x0)[0].view(torch.uint8)
+    ref_t = ref_y.t().contiguous()
+    base = ctx["tuning"] or hip.get_tuning().but(amax_tiles=1, apply_tiles=1, amax_unroll=4, small_shape=0)
+    best = (None, float("inf"))
+    for cfg in ctx["dual_tunings"]:
+        t = base.but(**cfg)
+        hip.set_tuning(t)
+        y0.fill_(0xA5)
+        yt0.fill_(0xA5)
+        hip.dual(x0, y0, yt0, scale1, amax1)
+        ok = torch.equal(y0, ref_y) and torch.equal(yt0, ref_t)
+        ms = gpu_ms(lambda x, y, yt: hip.dual(x, y, yt, scale1, amax1), dual_sets, reps)
+        ctx["dual_rows"].append((shape, str(t), ms, ok))
+        print(f"{shape:<12} dual {t}: {ms:.4f} match={ok}", flush=True)
+        if ok and ms < best[1]:
+            best = (t, ms)
+    hip.set_tuning(best[0] or base)
+    ctx["used"][shape] = str(hip.get_tuning())
+    hip.dual(x0, y0, yt0, scale1, amax1)
+    ok = torch.equal(y0, ref_y) and torch.equal(yt0, ref_t)
+    t = gpu_ms(lambda x, y, yt: hip.dual(x, y, yt, scale1, amax1), dual_sets, reps)
+    rows.append(dict(shape=shape, method="hip dual layout (row + column major)", gpu_ms=t, bpe=6, match=ok,
+                     launches=3, group="hip"))
+    print(f"{shape:<12} hip dual layout (best variant, timed again) {t:8.4f} ms  match={ok}", flush=True)
+    if "pr2d_late" in peers:
+        fn2 = peers["pr2d_late"].triton_fp8_tensorwise_quantize_2d_dual_layout
+        qr, qc, _ = fn2(x0, FP8, True)
+        ok = torch.equal(qr.view(torch.uint8), ref_y) and torch.equal(qc.view(torch.uint8).t(), ref_t)
+        t = gpu_ms(lambda x, y: fn2(x, FP8, True), sets, reps)
+        rows.append(dict(shape=shape, method="PR branch dual layout (3322d2f)", gpu_ms=t, bpe=6, match=ok,
+                         launches=None, group="peer"))
+        print(f"{shape:<12} PR branch dual layout (3322d2f) {t:8.4f} ms  match={ok}", flush=True)
+    hip.set_tuning(ctx["tuning"] or ctx["default_tuning"])
+    del sets, dual_sets, y_t
+    torch.cuda.empty_cache()
+
+
 # ------------------------------------------------------------------------------ report
 
 GOALS = [  # (shape, hip method, goal % of the bytes model at copy bandwidth)
@@ -477,6 +529,8 @@ def report(ctx, copy_bw, args):
     out += ["", "`vs hip`: the peer's time over the HIP kernel's time for the same recipe (> 1: the HIP kernel is faster).", "",
             "Goals (issue 10):", ""]
     for shape, m, goal in GOALS:
+        if args.only == "dual" and "dual" not in m:
+            continue
         r = get(shape, m)
         if r is None:
             out.append(f"- {m} at {shape}: not measured")
@@ -500,7 +554,8 @@ def report(ctx, copy_bw, args):
         out += ["", "Best tensorwise + per_group variant per shape: " +
                 "; ".join(f"{s}: {t}" for s, t in ctx["best_tuning"].items())]
     if ctx["dual_rows"]:
-        out += ["", "Dual-layout variants (dual_tile 0 128x128, 1 256x64, 2 256x128, 3 64x128 rows x columns; dual_order 1: "
+        out += ["", "Dual-layout variants (dual_tile 0 128x128, 1 256x64, 2 256x128, 3 64x128, 4 512x32 rows x columns, "
+                "one block per tile; 5 64x128, 6 128x128, 7 512x32, one wave of blocks walking the tiles; dual_order 1: "
                 "row tiles fastest; chain: launches; bytes must not change):", "",
                 "| shape | tuning | dual ms | % copy | match |", "|---|---|---:|---:|---|"]
         for shape, t, ms, ok in ctx["dual_rows"]:
@@ -521,6 +576,9 @@ def main():
     ap.add_argument("--tensorwise-shapes", default="98432x2048,16384x7168,2048x2048")
     ap.add_argument("--quick", action="store_true", help="leave out torch.compile and the software-cast build")
     ap.add_argument("--rowwise-shapes", default="98432x1408,98432x2048,32768x4096,16384x7168,2048x2048")
+    ap.add_argument("--only", choices=["dual"], default=None,
+                    help="dual: only the dual layout (every variant of the dual-layout sweep, at every size) and "
+                         "its peer, at the tensorwise shapes")
     args = ap.parse_args()
 
     hip = Hip(os.path.abspath(args.lib))
@@ -551,7 +609,8 @@ def main():
                         dict(amax_tiles=2, apply_tiles=4, chain=1), dict(apply_wide=1, chain=1),
                         dict(amax_unroll=4, chain=1), dict(amax_tiles=1, apply_tiles=1, amax_unroll=4, chain=1)],
                dual_tunings=[dict(dual_tile=d, dual_order=o, chain=1) for d in (0, 2, 3) for o in (0, 1)] +
-                            [dict(dual_tile=1, dual_order=0, chain=1), dict(dual_tile=2, dual_order=0, chain=0)],
+                            [dict(dual_tile=1, dual_order=0, chain=1), dict(dual_tile=2, dual_order=0, chain=0)] +
+                            [dict(dual_tile=d, dual_order=o, chain=1) for d in (4, 5, 6, 7) for o in (0, 1)],
                small_tunings=[dict(chain=0), dict(chain=1)])
     if ctx["tuning"]:
         hip.set_tuning(ctx["tuning"])
@@ -562,6 +621,11 @@ def main():
     for s in args.rowwise_shapes.split(","):
         if s:
             shapes.setdefault(s, set()).add("rowwise")
+    if args.only == "dual":
+        for s in args.tensorwise_shapes.split(","):
+            if s:
+                bench_dual_only(ctx, *map(int, s.split("x")))
+        shapes = {}
     for s, kinds in shapes.items():
         M, K = map(int, s.split("x"))
         bench_shape(ctx, M, K, kinds)

@@ -111,7 +111,10 @@ int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols,
  *                            (programmatic dependent launch: its blocks start once every block of
  *                            pass 1 has started, ask L2 for their first tile, and wait for pass 1)
  *   dual_tile                tile of the dual-layout pass 2: 0 128x128, 1 256x64, 2 256x128,
- *                            3 64x128 (rows x columns; a column-major run is as long as the rows)
+ *                            3 64x128, 4 512x32 (rows x columns; a column-major run is as long
+ *                            as the rows), one block per tile; 5 64x128, 6 128x128, 7 512x32 with
+ *                            one wave of blocks, each walking tiles and loading the next one
+ *                            while it stores the current one
  *   dual_order               0: consecutive blocks take the column tiles of a row tile; 1: the
  *                            row tiles of a column tile
  *   small_shape              1: a tensor too small to give the grouped passes 8 blocks per
