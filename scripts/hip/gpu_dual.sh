@@ -44,7 +44,7 @@ grep -A4 "Compiling entry function '_ZN6fp8moe.*dual_apply" "$OUT/ptxas.log" | g
 
 stage "odd shapes and unaligned pointers"
 odd=0
-timeout 100 "$out/odd_shapes_test" > "$OUT/odd_shapes.log" 2>&1 || odd=1
+timeout 60 "$out/odd_shapes_test" > "$OUT/odd_shapes.log" 2>&1 || odd=1
 tail -n 8 "$OUT/odd_shapes.log"
 
 stage "dual-layout benchmark"
