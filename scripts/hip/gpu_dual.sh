@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gpu_dual.sh: on the GPU machine, in one call: build the NVIDIA kernels (libfp8q.so) and
 # odd_shapes_test from the tree sent (the two nvcc jobs side by side), run odd_shapes_test (every
-# kernel, every dual_tile, identical bytes), then the dual-layout benchmark
+# kernel, every dual_tile, identical bytes; after the benchmark, in the seconds left of BUDGET),
+# and the dual-layout benchmark
 # (scripts/hip/bench.py --only dual: every dual_tile at 98432x2048, 16384x7168 and 2048x2048,
 # beside the PR branch's dual-layout kernel from .peers-hip). Everything goes to $OUT
 # (gpu_dual.log, ptxas.log, bench.md). FP8MOE_COMMIT names the commit sent.
@@ -42,14 +43,15 @@ nvcc -shared -gencode "$gencode" "$out/quantize_launch.o" -o "$out/libfp8q.so" &
 # Registers, stack and shared memory of the dual-layout kernels (ptxas -v).
 grep -A4 "Compiling entry function '_ZN6fp8moe.*dual_apply" "$OUT/ptxas.log" | grep -E "Compiling|Used" | head -n 64
 
-stage "odd shapes and unaligned pointers"
-odd=0
-timeout 60 "$out/odd_shapes_test" > "$OUT/odd_shapes.log" 2>&1 || odd=1
-tail -n 8 "$OUT/odd_shapes.log"
-
 stage "dual-layout benchmark"
 python3 scripts/hip/bench.py --only dual --lib "$out/libfp8q.so" --lib-sw /nonexistent --peers .peers-hip \
     --tensorwise-shapes 98432x2048,16384x7168,2048x2048 --rowwise-shapes "" --report "$OUT/bench.md"
 bench=$?
+left=$((${BUDGET:-225} - SECONDS - 5))  # what the call has left (BUDGET: its timeout_s)
+stage "odd shapes and unaligned pointers"
+odd=0
+timeout $((left > 10 ? left : 10)) "$out/odd_shapes_test" > "$OUT/odd_shapes.log" 2>&1 || odd=1
+tail -n 8 "$OUT/odd_shapes.log"
+
 stage "done: odd_shapes_test exit $odd, bench.py exit $bench"
 exit $((odd | bench))
