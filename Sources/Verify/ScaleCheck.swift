@@ -7,9 +7,10 @@ import Schema
 /// mismatch attributed (SPEC 8.2).
 ///
 /// Attribution tries, per scale, in order: fp32 vs fp64 arithmetic; power-of-two rounding (and
-/// both); another amax NaN policy; `input_nan_to_num` toggled; 1/(amax/fp8_max); the early
+/// both); another amax NaN policy; `input_nan_to_num` toggled; 1/(amax/fp8_max); fp8_max *
+/// (1/amax) in fp32; the early
 /// slips of `ScaleSlips` (pow2 rounded up, another format's fp8_max, the amax over non-negative
-/// values); then, under a per-group reduction (or per_expert, experts as groups), PR #4179's
+/// values, a rowwise reduction left partial); then, under a per-group reduction (or per_expert, experts as groups), PR #4179's
 /// group lookup (`FlatBlockGroups`), the model that reproduces the most mismatching scales first
 /// among those that fit the dataset (`consistent`): the tail rows counted in the last group, the
 /// payload's straddling block size, the autotuner's config sets run into one amax buffer, any
@@ -142,6 +143,10 @@ struct ScaleCheck {
             var r = Float(own) / Float(recipe.fp8Max)
             r = Float(1) / max(r, Float(ScaleArithmetic.eps) / Float(recipe.fp8Max))
             if same(recipe.scalePow2 ? ScaleArithmetic.roundDownToPowerOfTwo(r) : r) { return MismatchCause.reciprocalScale }
+            // fp8_max * (1/amax) in fp32 (mutant 06: hip/kernels/fp8_cast.h `scale_from_amax`'s fp64
+            // quotient replaced by a reciprocal; the clamp to EPS in fp64, then to fp32).
+            let m = Float(recipe.fp8Max) * (Float(1) / Float(max(own, ScaleArithmetic.eps)))
+            if same(recipe.scalePow2 ? ScaleArithmetic.roundDownToPowerOfTwo(m) : m) { return MismatchCause.reciprocalTimesMax }
         }
         // The slips model kernels that store fp32 multipliers (their scales are compared with
         // the stored values as they are); other stored forms are left to the causes above.
