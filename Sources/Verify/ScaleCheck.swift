@@ -29,6 +29,9 @@ struct ScaleCheck {
     /// The producer's declared `block_size`, if any (a hint for naming, tried before the
     /// autotune sets when it reproduces as many scales).
     let declaredBlockSize: Int?
+    /// Where the dataset's `staleVote` is a tie: name the stale amax (the producer's other
+    /// operands voted for it).
+    var staleOnTie = false
 
     static func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
@@ -42,8 +45,12 @@ struct ScaleCheck {
     func mismatches() -> [Int] { expected.indices.filter { !Self.same(stored(expected[$0]), actual[$0]) } }
 
     /// The cause of every scale (nil where it matches or nothing reproduces it).
-    func attribute(_ mismatches: [Int]) -> [Int: String?] {
-        guard !mismatches.isEmpty else { return [:] }
+    func attribute(_ mismatches: [Int]) -> [Int: String?] { attributeWithVote(mismatches).causes }
+
+    /// `attribute`, with the dataset's vote between a stale amax and a group lookup
+    /// (`staleVote`).
+    func attributeWithVote(_ mismatches: [Int]) -> (causes: [Int: String?], vote: StaleVote) {
+        guard !mismatches.isEmpty else { return ([:], .none) }
         let bits = sanitisedBits
         let amax = Dictionary(uniqueKeysWithValues: AmaxNaNPolicy.allCases.map {
             ($0, Amax.compute(bits, grouping: grouping, policy: $0, concurrently: true))
@@ -59,10 +66,71 @@ struct ScaleCheck {
         }.filter { consistent($0.0.scales) }.sorted { ($0.2, -$0.1) > ($1.2, -$1.1) }.map(\.0)
         let slips = ScaleSlips(check: self, bits: bits, ownAmax: amax[recipe.amaxNaN]!, mismatches: mismatches)
         var out: [Int: String?] = [:]
+        var rest: [Int] = []
         for i in mismatches {
-            out[i] = cause(i, amax: amax, toggledNaNToNum: toggled, models: models, slips: slips)
+            if let c = leadingCause(i, amax: amax, toggledNaNToNum: toggled, slips: slips) { out[i] = c } else { rest.append(i) }
         }
-        return out
+        let vote = staleVote(rest, ownAmax: amax[recipe.amaxNaN]!, models: models, slips: slips)
+        let preferStale = vote == .stale || (vote == .tie && staleOnTie)
+        for i in rest {
+            out[i] = trailingCause(i, ownAmax: amax[recipe.amaxNaN]!, models: models, slips: slips, preferStale: preferStale)
+        }
+        return (out, vote)
+    }
+
+    /// How the scales left after the leading causes split between a stale amax and the group
+    /// lookup family (`staleVote`).
+    enum StaleVote: Equatable {
+        /// Neither explains any, or no lookup model applies.
+        case none
+        /// Some scale only the lookup family reproduces: a lookup bug.
+        case lookup
+        /// Both reproduce the same scales (a few sets): the dataset alone cannot tell.
+        case tie
+        /// The stale amax reproduces every scale the lookup family does, and more.
+        case stale
+    }
+
+    /// Whether the scales left after the leading causes are one stale or foreign amax rather
+    /// than a group lookup (mutant 11 against PR #4179's): both give sets a larger amax than
+    /// their own, and on a few sets a block model or a neighbour's amax may reproduce some of a
+    /// stale amax's scales by chance (the 9-in-10 fit of `consistent` is 2 of 2 there). The
+    /// stale amax (`ScaleSlips.lateCause`, and for an empty set a finite scale of some bf16
+    /// amax) is preferred for the whole dataset only where it reproduces every scale the group
+    /// lookup family (block models, off by one, neighbouring group) does and more: one cause
+    /// for all of them against several for a part. A NaN scale of an empty set (a scale never
+    /// written, mutant 10) is no stale amax.
+    /// A tie is decided by the producer (`Verifier`): where another operand of the same producer
+    /// votes `stale` and none `lookup`, its tied datasets are judged again with `staleOnTie`.
+    func staleVote(_ rest: [Int], ownAmax: [Double], models: [(scales: [Float], cause: String)], slips: ScaleSlips) -> StaleVote {
+        guard recipe.scaleFormat == .fp32 && recipe.scaleConvention == .multiplier, !rest.isEmpty else { return .none }
+        guard !models.isEmpty || reduction.usesOffsets || !slips.shifted.isEmpty else { return .none }
+        var stale = 0, lookup = 0
+        for i in rest {
+            let a = actual[i]
+            let own = ownAmax[i]
+            let byStale = own == 0 ? a.isFinite && slips.lateCause(i, actual: a) != nil : slips.lateCause(i, actual: a) != nil
+            let byLookup = models.contains { Self.same(stored($0.scales[i]), a) } || slips.offByOneCause(i, actual: a) != nil
+                || neighbourGroupCause(i, ownAmax: ownAmax) != nil
+            if byLookup && !byStale { return .lookup }
+            if byStale { stale += 1 }
+            if byLookup { lookup += 1 }
+        }
+        return stale > lookup ? .stale : lookup > 0 ? .tie : .none
+    }
+
+    /// The merged amax of the set and its neighbouring group's (unsized straddle).
+    func neighbourGroupCause(_ i: Int, ownAmax: [Double]) -> String? {
+        guard reduction.usesOffsets, let offsets else { return nil }
+        let own = ownAmax[i]
+        let step = reduction == .perGroup ? 1 : grouping.columns
+        let g = i / step
+        for n in [g - 1, g + 1] where n >= 0 && n < offsets.groupCount {
+            let other = ownAmax[n * step + i % step]
+            let merged = own.isNaN || other.isNaN ? Double.nan : max(own, other)
+            if Self.same(stored(ScaleArithmetic.scale(amax: merged, recipe: recipe)), actual[i]) { return MismatchCause.groupBoundaryUnsized }
+        }
+        return nil
     }
 
     /// The source as the recipe's amax sees it.
@@ -116,8 +184,8 @@ struct ScaleCheck {
         return changed > 0 && reproduced * 10 >= changed * 9
     }
 
-    func cause(_ i: Int, amax: [AmaxNaNPolicy: [Double]], toggledNaNToNum: [Float],
-               models: [(scales: [Float], cause: String)], slips: ScaleSlips) -> String? {
+    /// The causes tried before PR #4179's group lookup models.
+    func leadingCause(_ i: Int, amax: [AmaxNaNPolicy: [Double]], toggledNaNToNum: [Float], slips: ScaleSlips) -> String? {
         // Block recipes (SPEC 8.3) first: scale mode, NaN block scale, convention, EPS.
         let a = actual[i]
         func same(_ s: Float) -> Bool { Self.same(stored(s), a) }
@@ -152,17 +220,23 @@ struct ScaleCheck {
         // the stored values as they are); other stored forms are left to the causes above.
         let slipsApply = recipe.scaleFormat == .fp32 && recipe.scaleConvention == .multiplier
         if slipsApply, let c = slips.earlyCause(i, actual: a) { return c }
-        for m in models where same(m.scales[i]) { return m.cause }
-        if slipsApply, let c = slips.offByOneCause(i, actual: a) { return c }
-        if reduction.usesOffsets, let offsets {
-            let step = reduction == .perGroup ? 1 : grouping.columns
-            let g = i / step
-            let ownAmax = amax[recipe.amaxNaN]!
-            for n in [g - 1, g + 1] where n >= 0 && n < offsets.groupCount {
-                let other = ownAmax[n * step + i % step]
-                let merged = own.isNaN || other.isNaN ? Double.nan : max(own, other)
-                if same(ScaleArithmetic.scale(amax: merged, recipe: recipe)) { return MismatchCause.groupBoundaryUnsized }
-            }
+        return nil
+    }
+
+    /// The causes from PR #4179's group lookup models on (`preferStale`: the dataset is one
+    /// stale amax, `prefersStaleAmax`; the lookup family is skipped).
+    func trailingCause(_ i: Int, ownAmax: [Double], models: [(scales: [Float], cause: String)], slips: ScaleSlips,
+                       preferStale: Bool) -> String? {
+        let a = actual[i]
+        let own = ownAmax[i]
+        let slipsApply = recipe.scaleFormat == .fp32 && recipe.scaleConvention == .multiplier
+        if preferStale {
+            if own == 0 && !a.isFinite { return MismatchCause.emptySet }
+            if let c = slips.lateCause(i, actual: a) { return c }
+        } else {
+            for m in models where Self.same(stored(m.scales[i]), a) { return m.cause }
+            if slipsApply, let c = slips.offByOneCause(i, actual: a) { return c }
+            if let c = neighbourGroupCause(i, ownAmax: ownAmax) { return c }
         }
         if own == 0 { return MismatchCause.emptySet }
         return slipsApply ? slips.lateCause(i, actual: a) : nil

@@ -49,10 +49,26 @@ public enum Verifier {
                     throw InvalidFixture(file: path, path: d.path, problem: error.description)
                 }
             }
+            // A stale amax or a group lookup: a producer whose operands vote `stale` (and none
+            // `lookup`) has its tied operands judged again as stale (ScaleCheck.staleVote).
+            var votes: [Operand: ScaleCheck.StaleVote] = [:]
             for op in Operand.allCases {
                 let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
                 guard let first = payload ?? scale else { continue }
-                try record(first) { () throws(GroupingError) in try checkOperand(op, payload: payload, scale: scale, reference) }
+                try record(first) { () throws(GroupingError) in
+                    let (reports, vote) = try checkOperand(op, payload: payload, scale: scale, reference)
+                    votes[op] = vote
+                    return reports
+                }
+            }
+            if votes.values.contains(.stale) && !votes.values.contains(.lookup) {
+                for op in Operand.allCases where votes[op] == .tie {
+                    let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
+                    guard let first = payload ?? scale else { continue }
+                    try record(first) { () throws(GroupingError) in
+                        try checkOperand(op, payload: payload, scale: scale, reference, staleOnTie: true).reports
+                    }
+                }
             }
             for d in p.datasets {
                 guard case .gemm(let kind) = d.dataset else { continue }
@@ -82,8 +98,9 @@ public enum Verifier {
     /// found first (and the block size its straddles point to), then the scales are attributed,
     /// then the payload's mismatches, naming the producer's scale's cause where the payload
     /// follows it.
-    static func checkOperand(_ op: Operand, payload: DatasetPlan?, scale: DatasetPlan?,
-                             _ reference: ReferenceQuantization) throws(GroupingError) -> [(dataset: String, report: DatasetReport)] {
+    static func checkOperand(_ op: Operand, payload: DatasetPlan?, scale: DatasetPlan?, _ reference: ReferenceQuantization,
+                             staleOnTie: Bool = false) throws(GroupingError)
+        -> (reports: [(dataset: String, report: DatasetReport)], vote: ScaleCheck.StaleVote) {
         let offsets = reference.inputs.offsets.map { GroupOffsets($0) }
         var payloadReport = DatasetReport(kind: "payload"), scaleReport = DatasetReport(kind: "scale")
         var payloadCheck: PayloadCheck?, comparison = PayloadCheck.Comparison(), straddle: [Int] = []
@@ -99,15 +116,17 @@ public enum Verifier {
             }
         }
         var scaleCauses: [String?] = []
+        var vote = ScaleCheck.StaleVote.none
         if let d = scale {
             scaleReport.judgedUnder = "\(d.recipe) reduction=\(d.reduction!.rawValue)"
             if let (red, source, q, grouping) = try recompute(d, op, reference, into: &scaleReport) {
                 let check = ScaleCheck(recipe: d.recipe, source: source, grouping: grouping, reduction: red,
                                        expected: q.scales, actual: d.scales, offsets: offsets,
                                        payloadStraddleSizes: payload?.recipe == d.recipe ? straddle : [],
-                                       declaredBlockSize: d.declaration.blockSize)
+                                       declaredBlockSize: d.declaration.blockSize, staleOnTie: staleOnTie)
                 let mismatches = check.mismatches()
-                let causes = check.attribute(mismatches)
+                let (causes, v) = check.attributeWithVote(mismatches)
+                vote = v
                 scaleCauses = q.scales.indices.map { causes[$0] ?? nil }
                 scaleReport.elements = q.scales.count
                 scaleReport.mismatches = mismatches.count
@@ -165,7 +184,7 @@ public enum Verifier {
         var out: [(dataset: String, report: DatasetReport)] = []
         if payload != nil { out.append((ResultDataset.payload(op).name, payloadReport)) }
         if scale != nil { out.append((ResultDataset.scale(op).name, scaleReport)) }
-        return out
+        return (out, vote)
     }
 
     /// The group and the row within the group's tensor: 3-D weights [G,K,N] give (g, k); 2-D
