@@ -208,3 +208,29 @@ extension AttributionTests {
         #expect(p.mismatches > 0 && p.causes?.allSatisfy { named.contains($0.cause) } == true, "\(causes(p))")
     }
 }
+
+extension AttributionTests {
+    /// An amax scratch not reset (mutant 11) over a fixture with an empty group: the empty
+    /// group's scale is the stale amax's, a finite scale of an amax the set does not have, not
+    /// the "empty set" cause of a scale never written (mutant 10 leaves the runner's NaN
+    /// poison there); the dataset votes stale (ScaleCheck.staleVote), so every scale is named so.
+    @Test func aStaleAmaxInAnEmptyGroupIsNamedStale() throws {
+        let dir = temporaryDirectory()
+        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
+        c.recipes = []
+        var inputs = FixtureGenerator.inputs(c)
+        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
+        let path = dir.appendingPathComponent("empty.h5").path
+        let file = try HDF5File(creating: path)
+        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: an empty group")
+        try file.commit()
+        let k = slippingPerGroupKernel(inputs.a!.bits, rows: 256, columns: 64, offsets: inputs.offsets!, format: .e4m3fn,
+                                       slip: .staleAmax(0x1p40))
+        try addProducer(path, "stale", attributes: prAttributes, codes: ["a_wgrad_fp8": (k.codes, [256, 64])],
+                        scales: ["a_wgrad_scale": (k.scales, [8])])
+        let d = try #require(try Verifier.verify(path: path, producers: ["stale"]).producers["stale"]?.datasets)
+        let (p, s) = (try #require(d["a_wgrad_fp8"]), try #require(d["a_wgrad_scale"]))
+        #expect(s.mismatches == 8, "\(causes(s))")
+        expectScalesNamed(MismatchCause.largerAmax, payloadFollowing: p, s)
+    }
+}
