@@ -85,7 +85,8 @@ struct ScaleCheck {
         case none
         /// Some scale only the lookup family reproduces: a lookup bug.
         case lookup
-        /// Both reproduce the same scales (a few sets): the dataset alone cannot tell.
+        /// Both reproduce the same scales (a few sets), or the stale amax only empty sets' (as
+        /// an unwritten scale holding an earlier one would): the dataset alone cannot tell.
         case tie
         /// The stale amax reproduces every scale the lookup family does, and more.
         case stale
@@ -97,15 +98,16 @@ struct ScaleCheck {
     /// stale amax's scales by chance (the 9-in-10 fit of `consistent` is 2 of 2 there). The
     /// stale amax (`ScaleSlips.lateCause`, and for an empty set a finite scale of some bf16
     /// amax) is preferred for the whole dataset only where it reproduces every scale the group
-    /// lookup family (block models, off by one, neighbouring group) does and more: one cause
-    /// for all of them against several for a part. A NaN scale of an empty set (a scale never
-    /// written, mutant 10) is no stale amax.
+    /// lookup family (block models, off by one, neighbouring group) does and more, a set with
+    /// values among them: one cause for all of them against several for a part. A NaN scale of
+    /// an empty set (a scale never written, mutant 10, where the runner poisoned the buffer) is
+    /// no stale amax, and a finite one alone is a tie.
     /// A tie is decided by the producer (`Verifier`): where another operand of the same producer
     /// votes `stale` and none `lookup`, its tied datasets are judged again with `staleOnTie`.
     func staleVote(_ rest: [Int], ownAmax: [Double], models: [(scales: [Float], cause: String)], slips: ScaleSlips) -> StaleVote {
         guard recipe.scaleFormat == .fp32 && recipe.scaleConvention == .multiplier, !rest.isEmpty else { return .none }
         guard !models.isEmpty || reduction.usesOffsets || !slips.shifted.isEmpty else { return .none }
-        var stale = 0, lookup = 0
+        var stale = 0, staleWithValues = 0, lookup = 0
         for i in rest {
             let a = actual[i]
             let own = ownAmax[i]
@@ -114,9 +116,12 @@ struct ScaleCheck {
                 || neighbourGroupCause(i, ownAmax: ownAmax) != nil
             if byLookup && !byStale { return .lookup }
             if byStale { stale += 1 }
+            if byStale && own != 0 { staleWithValues += 1 }
             if byLookup { lookup += 1 }
         }
-        return stale > lookup ? .stale : lookup > 0 ? .tie : .none
+        // Empty sets alone are no evidence of a stale amax: a scale never written (mutant 10)
+        // keeps whatever the buffer held, often an earlier call's scale.
+        return stale > lookup && staleWithValues > 0 ? .stale : stale > 0 ? .tie : .none
     }
 
     /// The merged amax of the set and its neighbouring group's (unsized straddle).
