@@ -105,8 +105,9 @@ struct ScaleCheck {
     /// A tie is decided by the producer (`Verifier`): where another operand of the same producer
     /// votes `stale` and none `lookup`, its tied datasets are judged again with `staleOnTie`.
     func staleVote(_ rest: [Int], ownAmax: [Double], models: [(scales: [Float], cause: String)], slips: ScaleSlips) -> StaleVote {
+        // (A reduction without a lookup model, tensorwise or rowwise, votes too: its stale
+        // amaxes are the producer's evidence for its per-group operands.)
         guard recipe.scaleFormat == .fp32 && recipe.scaleConvention == .multiplier, !rest.isEmpty else { return .none }
-        guard !models.isEmpty || reduction.usesOffsets || !slips.shifted.isEmpty else { return .none }
         var stale = 0, staleWithValues = 0, lookup = 0
         for i in rest {
             let a = actual[i]

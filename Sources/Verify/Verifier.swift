@@ -37,42 +37,57 @@ public enum Verifier {
         let reference = ReferenceQuantization(inputs: inputs)
         let plans = try FixtureValidation.producers(file, reference, only: only)
         var report = VerifyReport(file: path, status: "agree", producers: [:])
+        func record(_ d: DatasetPlan, into producer: inout ProducerReport,
+                    _ body: () throws(GroupingError) -> [(dataset: String, report: DatasetReport)]) throws(InvalidFixture) {
+            do {
+                for r in try body() {
+                    producer.datasets[r.dataset] = r.report
+                    if r.report.mismatches > 0 { report.status = "mismatch" }
+                }
+            } catch {
+                throw InvalidFixture(file: path, path: d.path, problem: error.description)
+            }
+        }
+        // A stale amax or a group lookup (ScaleCheck.staleVote): each operand votes; a producer
+        // whose operands, or those of another producer of the same build (the same `software`,
+        // `commit` and `device` attributes in this file), vote `stale` and none `lookup` has its
+        // tied operands judged again as stale.
+        var votes: [String: [Operand: ScaleCheck.StaleVote]] = [:]
         for p in plans {
             var producer = ProducerReport(attributes: p.attributes, datasets: [:])
-            func record(_ d: DatasetPlan, _ body: () throws(GroupingError) -> [(dataset: String, report: DatasetReport)]) throws(InvalidFixture) {
-                do {
-                    for r in try body() {
-                        producer.datasets[r.dataset] = r.report
-                        if r.report.mismatches > 0 { report.status = "mismatch" }
-                    }
-                } catch {
-                    throw InvalidFixture(file: path, path: d.path, problem: error.description)
-                }
-            }
-            // A stale amax or a group lookup: a producer whose operands vote `stale` (and none
-            // `lookup`) has its tied operands judged again as stale (ScaleCheck.staleVote).
-            var votes: [Operand: ScaleCheck.StaleVote] = [:]
             for op in Operand.allCases {
                 let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
                 guard let first = payload ?? scale else { continue }
-                try record(first) { () throws(GroupingError) in
+                try record(first, into: &producer) { () throws(GroupingError) in
                     let (reports, vote) = try checkOperand(op, payload: payload, scale: scale, reference)
-                    votes[op] = vote
+                    votes[p.name, default: [:]][op] = vote
                     return reports
-                }
-            }
-            if votes.values.contains(.stale) && !votes.values.contains(.lookup) {
-                for op in Operand.allCases where votes[op] == .tie {
-                    let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
-                    guard let first = payload ?? scale else { continue }
-                    try record(first) { () throws(GroupingError) in
-                        try checkOperand(op, payload: payload, scale: scale, reference, staleOnTie: true).reports
-                    }
                 }
             }
             for d in p.datasets {
                 guard case .gemm(let kind) = d.dataset else { continue }
-                try record(d) { () throws(GroupingError) in [(d.dataset.name, try checkGEMM(d, kind, p, reference))] }
+                try record(d, into: &producer) { () throws(GroupingError) in [(d.dataset.name, try checkGEMM(d, kind, p, reference))] }
+            }
+            report.producers[p.name] = producer
+        }
+        func build(_ p: ProducerPlan) -> [String]? {
+            let key = ["software", "commit", "device"].map { p.attributes[$0] ?? "" }
+            return key.contains("") ? nil : key
+        }
+        var buildVotes: [[String]: [ScaleCheck.StaleVote]] = [:]
+        for p in plans { if let b = build(p) { buildVotes[b, default: []] += (votes[p.name] ?? [:]).values } }
+        for p in plans {
+            let own = Array((votes[p.name] ?? [:]).values)
+            guard own.contains(.tie), !own.contains(.lookup) else { continue }
+            let peers = build(p).flatMap { buildVotes[$0] } ?? []
+            guard own.contains(.stale) || (peers.contains(.stale) && !peers.contains(.lookup)) else { continue }
+            var producer = report.producers[p.name]!
+            for op in Operand.allCases where votes[p.name]?[op] == .tie {
+                let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
+                guard let first = payload ?? scale else { continue }
+                try record(first, into: &producer) { () throws(GroupingError) in
+                    try checkOperand(op, payload: payload, scale: scale, reference, staleOnTie: true).reports
+                }
             }
             report.producers[p.name] = producer
         }
