@@ -234,3 +234,37 @@ extension AttributionTests {
         expectScalesNamed(MismatchCause.largerAmax, payloadFollowing: p, s)
     }
 }
+
+extension AttributionTests {
+    /// A stale amax smaller than every group's own amax changes only the empty group's scale: on
+    /// its own that is no evidence of a stale amax (a scale never written keeps an earlier one,
+    /// mutant 10), so it stays "empty set"; beside a producer of the same build (software, commit,
+    /// device) whose stale amax shows in sets with values, the build's vote names it stale.
+    @Test func anEmptyGroupsForeignScaleIsNamedStaleOnlyByItsBuild() throws {
+        let dir = temporaryDirectory()
+        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
+        c.recipes = []
+        var inputs = FixtureGenerator.inputs(c)
+        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
+        let path = dir.appendingPathComponent("build.h5").path
+        let file = try HDF5File(creating: path)
+        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: an empty group, one build")
+        try file.commit()
+        func kernel(_ stale: Double) -> (codes: [UInt8], scales: [Float]) {
+            slippingPerGroupKernel(inputs.a!.bits, rows: 256, columns: 64, offsets: inputs.offsets!, format: .e4m3fn, slip: .staleAmax(stale))
+        }
+        let build = ["software": "test kernels 1", "commit": "abc", "device": "test"]
+        for (name, stale, attributes) in [("alone", 0x1p-20, ["software": "other kernels 2", "commit": "def", "device": "test"]),
+                                          ("sibling-small", 0x1p-20, build), ("sibling-large", 0x1p40, build)] {
+            let k = kernel(stale)
+            try addProducer(path, name, attributes: prAttributes.merging(attributes) { $1 },
+                            codes: ["a_wgrad_fp8": (k.codes, [256, 64])], scales: ["a_wgrad_scale": (k.scales, [8])])
+        }
+        let r = try Verifier.verify(path: path)
+        func scaleCauses(_ p: String) throws -> [String] { try #require(r.producers[p]?.datasets["a_wgrad_scale"]).causes?.map(\.cause) ?? [] }
+        #expect(try scaleCauses("alone") == [MismatchCause.emptySet])
+        #expect(try scaleCauses("sibling-small") == [MismatchCause.largerAmax])
+        #expect(try scaleCauses("sibling-large") == [MismatchCause.largerAmax])
+        #expect(r.producers["alone"]?.datasets["a_wgrad_fp8"]?.mismatches == 0)
+    }
+}
