@@ -18,6 +18,7 @@ extension MismatchCause {
             : "each of \(lanes) lanes (run j of \(v) element\(v == 1 ? "" : "s") in lane j mod \(lanes))"
         return "amax smaller than the set's own: a partial reduction (\(layout) scaled by its own amax, no max across the row; the stored scale is the first one's)"
     }
+    public static let foreignSmallerAmax = "amax smaller than the set's own and none of its values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
     public static let smallerAmax = "amax smaller than the set's own (the scale of a value of the set below its amax: a partial reduction)"
     public static let emptySetScaleWithValues = "the empty set's scale (amax 0) where the set has values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
     // Payloads.

@@ -112,7 +112,9 @@ struct ScaleCheck {
         for i in rest {
             let a = actual[i]
             let own = ownAmax[i]
-            let byStale = own == 0 ? a.isFinite && slips.lateCause(i, actual: a) != nil : slips.lateCause(i, actual: a) != nil
+            // (A value of the set below its amax is a partial reduction, no stale amax.)
+            let late = own == 0 && !a.isFinite ? nil : slips.lateCause(i, actual: a)
+            let byStale = late != nil && late != MismatchCause.smallerAmax
             let byLookup = models.contains { Self.same(stored($0.scales[i]), a) } || slips.offByOneCause(i, actual: a) != nil
                 || neighbourGroupCause(i, ownAmax: ownAmax) != nil
             if byLookup && !byStale { return .lookup }

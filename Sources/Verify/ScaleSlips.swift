@@ -182,7 +182,10 @@ struct ScaleSlips {
         if own.isNaN { return ScaleCheck.same(emptySetScale, a) ? MismatchCause.emptySetScaleWithValues : nil }
         if a.isNaN { return Self.nanAmax }
         if own > 0 && ScaleCheck.same(emptySetScale, a) { return MismatchCause.emptySetScaleWithValues }
-        if a.isFinite && a > expected[i] && own > 0, let c = smallerAmax(i, actual: a) { return c }
+        if a.isFinite && a > expected[i] && own > 0 {
+            if let c = smallerAmax(i, actual: a) { return c }
+            return foreignSmallerAmax(i, actual: a)
+        }
         guard a.isFinite, a >= 0, a < expected[i], a > 0 || !holdsInf[i] else { return nil }
         // Smallest bf16 magnitude above `own` (Inf included: scale 0) whose scale is <= a; the
         // scale is non-increasing in the amax.
@@ -216,6 +219,27 @@ struct ScaleSlips {
             if v < own && ScaleCheck.same(ScaleArithmetic.scale(amax: v, recipe: recipe), a) { return MismatchCause.smallerAmax }
         }
         return nil
+    }
+
+    /// `foreignSmallerAmax`: the scale is the recipe's scale of a bf16 amax below the set's own
+    /// that is none of its values: a stale key that won the unsigned atomic max by its upper
+    /// bits while its bf16 half is small (mutant 11: an amax scratch holding an earlier output's
+    /// bytes). Found by bisection over bf16 magnitudes below the set's amax.
+    func foreignSmallerAmax(_ i: Int, actual a: Float) -> String? {
+        let own = ownAmax[i]
+        guard own.isFinite || own.isInfinite, own > 0 else { return nil }
+        func scale(_ b: UInt16) -> Float {
+            ScaleArithmetic.scale(amax: Double(Float(bitPattern: UInt32(b) << 16)), recipe: recipe)
+        }
+        // Largest bf16 magnitude below `own` whose scale is >= a (the scale is non-increasing).
+        let ownBits = own.isInfinite ? UInt16(0x7F80) : UInt16(truncatingIfNeeded: Float(own).bitPattern >> 16)
+        var lo = UInt16(0), hi = ownBits  // candidates in [lo, hi)
+        guard lo < hi, scale(0) >= a else { return nil }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2
+            if scale(mid) >= a { lo = mid } else { hi = mid }
+        }
+        return ScaleCheck.same(scale(lo), a) ? MismatchCause.foreignSmallerAmax : nil
     }
 
     /// The bug's power-of-two rounding (mutant 07): a normal fp32 with a non-zero mantissa goes
