@@ -18,6 +18,9 @@ enum Slip: Equatable {
     /// Every group's amax replaced by a key that decodes below EPS (the runner's 0xA5A5A5A5
     /// poison left in an amax scratch: its bf16 half is a tiny negative number).
     case tinyForeignAmax
+    /// Every group's amax replaced by a small positive amax none of the group's values has (a
+    /// stale key whose bf16 half is small won the unsigned atomic max by its upper bits).
+    case foreignAmax(Double)
 }
 
 func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int], format: FP8Format,
@@ -43,6 +46,7 @@ func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets:
     }
     if case .staleAmax(let earlier) = slip { amax = amax.map { max($0, earlier) } }
     if slip == .tinyForeignAmax { amax = amax.map { _ in -0x1p-52 } }
+    if case .foreignAmax(let v) = slip { amax = amax.map { _ in v } }
     var scaleMax = fp8Max
     if case .formatMax(let other) = slip { scaleMax = other }
     let scales: [Float] = amax.map { a in
@@ -126,6 +130,12 @@ extension AttributionTests {
     @Test func aStaleLargerAmaxIsNamed() throws {
         let (p, s) = try runSlip(.staleAmax(0x1p40))
         expectScalesNamed(MismatchCause.largerAmax, payloadFollowing: p, s)
+    }
+
+    /// Without power-of-two rounding, so that no value of a group gives the same scale.
+    @Test func aForeignSmallerAmaxIsNamed() throws {
+        let (p, s) = try runSlip(.foreignAmax(0x1.8p-30), pow2: false)
+        expectScalesNamed(MismatchCause.foreignSmallerAmax, payloadFollowing: p, s)
     }
 
     @Test func theEmptySetsScaleForASetWithValuesIsNamed() throws {
