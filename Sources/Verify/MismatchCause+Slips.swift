@@ -12,6 +12,14 @@ extension MismatchCause {
     public static let groupOffByOneAmax = "group boundary off by one: a group's last row counted in the next group's amax"
     public static let largerAmax = "amax larger than the set's own (the scale of an amax the set does not have: a stale or foreign amax, e.g. a scratch not reset between calls)"
     public static let foreignNaNAmax = "NaN scale from an amax the set does not have (a stale or foreign amax, e.g. a scratch not reset between calls)"
+    public static let reciprocalTimesMax = scaleRounding + ": fp8_max * (1/amax) in fp32 (a reciprocal then a product, two fp32 roundings, instead of one fp64 quotient)"
+    public static func partialRowAmax(vectorWidth v: Int, lanes: Int, vectorsPerRow: Int) -> String {
+        let layout = lanes >= vectorsPerRow ? "each run of \(v) element\(v == 1 ? "" : "s")"
+            : "each of \(lanes) lanes (run j of \(v) element\(v == 1 ? "" : "s") in lane j mod \(lanes))"
+        return "amax smaller than the set's own: a partial reduction (\(layout) scaled by its own amax, no max across the row; the stored scale is the first one's)"
+    }
+    public static let foreignSmallerAmax = "amax smaller than the set's own and none of its values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
+    public static let smallerAmax = "amax smaller than the set's own (the scale of a value of the set below its amax: a partial reduction)"
     public static let emptySetScaleWithValues = "the empty set's scale (amax 0) where the set has values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
     // Payloads.
     public static let negativeZeroAsNaN = "negative zero written as 0x80 (the NaN code of a format without -0)"

@@ -10,7 +10,8 @@ import Schema
 /// (`PayloadSlips`); unless the code follows the producer's own differing scale: the input's NaN
 /// or Inf with `input_nan_to_num` toggled, the raw input in the payload only, a NaN product
 /// clamped to +max, saturation vs NaN; the producer's own scale, when it differs (named after
-/// that scale's cause); PR #4179's flat-block group lookup at the block size that reproduces most
+/// that scale's cause); the lane's own scale of a rowwise reduction left partial
+/// (`PartialRowReduction`); PR #4179's flat-block group lookup at the block size that reproduces most
 /// mismatches and fits the payload (`FlatBlockGroups`, `straddleFits`); a group lookup off by one;
 /// the adjacent group's scale near a boundary (not for a saturated code); a truncating cast; then
 /// recipe variants with their own scales (NaN arithmetic, power-of-two and fp32/fp64 scale
@@ -224,6 +225,9 @@ struct PayloadHypotheses: @unchecked Sendable {
     let variantCauses: [Int]
     /// One-line kernel slips (`PayloadSlips`).
     let slips: PayloadSlips
+    /// A rowwise reduction left partial (`PartialRowReduction.payloadModel`): the layout's lane
+    /// scales and its cause id.
+    let partial: (table: ScaledCodeTable, view: ScaledCodeTable.View, model: PartialRowReduction, cause: Int)?
     /// Rows near a boundary where the adjacent group's reference scale reproduces every mismatch.
     var neighbourRows: [Int: (previous: Bool, next: Bool)] = [:]
 
@@ -301,6 +305,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         variantViews = variants.map(\.0.view)
         variantCauses = variants.map(\.1)
         slips = PayloadSlips(check: check, names: &names)
+        partial = PartialRowReduction.payloadModel(check: check).map { ($0.table, $0.table.view, $0.model, names.id(of: $0.model.cause)) }
     }
 
     @inline(__always)
@@ -333,6 +338,7 @@ struct PayloadHypotheses: @unchecked Sendable {
             if (eNaN && a & 0x7F == maxFiniteCode & 0x7F) || (aNaN && e & 0x7F == maxFiniteCode & 0x7F) { return saturationVsNaN }
         }
         if let p = producerView, producerDiffers[s], p.code(x, scaleIndex: s) == a { return followsProducer[s] }
+        if let p = partial, p.view.code(x, scaleIndex: r * p.model.lanes + p.model.lane(ofColumn: c)) == a { return p.cause }
         if !f.groupOfRow.isEmpty && !groupLower.isEmpty {
             let own = f.groupOfRow[r]
             if hasStraddle {

@@ -36,7 +36,11 @@ import Recipes
 /// the runner poisoned with 0xA5 bytes holds the key 0xA5A5A5A5, whose bf16 half is a tiny
 /// negative number, and wins every unsigned atomic max; also where the set's own amax is NaN). It says only that such an
 /// amax exists (found by bisection over bf16 magnitudes, the scale being non-increasing in the
-/// amax); it is the last hypothesis before `unexplained`.
+/// amax); it is the last hypothesis before `unexplained`, beside `smallerAmax` (the scale of a
+/// value of the set below its amax, for a larger scale than the reference's).
+///
+/// `PartialRowReduction` layouts (rowwise: lanes that never reduce across the row, mutant 16)
+/// are early slips too, ranked with the others.
 struct ScaleSlips {
     static let pow2Ceil = MismatchCause.pow2RoundedUp
     static func otherFormatMax(_ used: FP8Format, _ declared: FP8Format) -> String { MismatchCause.otherFormatMax(used, instead: declared) }
@@ -54,6 +58,11 @@ struct ScaleSlips {
     let shifted: [[Float]]
     /// Per scale: whether the set holds an Inf in the raw input (its own Inf is no foreign amax).
     let holdsInf: [Bool]
+    /// The source as the amax sees it, the rows of each set (empty unless every set is whole
+    /// rows), the row length: for `smallerAmax`.
+    let bits: [UInt16]
+    let rowsOfSet: [[Int]]
+    let columns: Int
 
     init(check: ScaleCheck, bits: [UInt16], ownAmax: [Double], mismatches: [Int]) {
         let recipe = check.recipe
@@ -76,7 +85,17 @@ struct ScaleSlips {
         let positive = bits.map { $0 & 0x8000 != 0 ? UInt16(0) : $0 }
         let positiveAmax = Amax.compute(positive, grouping: check.grouping, policy: recipe.amaxNaN, concurrently: true)
         out.append((positiveAmax.map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }, Self.positiveAmax))
+        out += PartialRowReduction.scaleModels(check: check, bits: bits)
         shifted = Self.shiftedScales(check: check, bits: bits)
+        self.bits = bits
+        if check.grouping.columnStride == 0 && check.grouping.columnBlock == 1 {
+            var sets = [[Int]](repeating: [], count: check.expected.count)
+            for (r, s) in check.grouping.rowBase.enumerated() where s >= 0 && s < sets.count { sets[s].append(r) }
+            rowsOfSet = sets
+        } else {
+            rowsOfSet = []
+        }
+        columns = check.grouping.columns
         holdsInf = Amax.compute(check.source.bits, grouping: check.grouping, policy: .ignore, concurrently: true).map(\.isInfinite)
         let actual = check.actual
         // Score: scales reproduced minus scales the slip would change that the producer did not.
@@ -163,6 +182,10 @@ struct ScaleSlips {
         if own.isNaN { return ScaleCheck.same(emptySetScale, a) ? MismatchCause.emptySetScaleWithValues : nil }
         if a.isNaN { return Self.nanAmax }
         if own > 0 && ScaleCheck.same(emptySetScale, a) { return MismatchCause.emptySetScaleWithValues }
+        if a.isFinite && a > expected[i] && own > 0 {
+            if let c = smallerAmax(i, actual: a) { return c }
+            return foreignSmallerAmax(i, actual: a)
+        }
         guard a.isFinite, a >= 0, a < expected[i], a > 0 || !holdsInf[i] else { return nil }
         // Smallest bf16 magnitude above `own` (Inf included: scale 0) whose scale is <= a; the
         // scale is non-increasing in the amax.
@@ -178,6 +201,45 @@ struct ScaleSlips {
             if scale(mid) <= a { hi = mid } else { lo = mid + 1 }
         }
         return lo <= 0x7F80 && ScaleCheck.same(scale(lo), a) ? Self.largerAmax : nil
+    }
+
+    /// `smallerAmax`: the scale is the recipe's scale of the magnitude of an element of the set
+    /// below the set's amax (keys under the declared NaN policy): the amax of part of the set,
+    /// as a reduction that leaves some partial maxima out gives (mutant 16 where no layout of
+    /// `PartialRowReduction` fits). Sets of whole rows only; each set's elements read once.
+    func smallerAmax(_ i: Int, actual a: Float) -> String? {
+        guard i < rowsOfSet.count else { return nil }
+        let own = ownAmax[i]
+        var keys = Set<UInt16>()
+        for r in rowsOfSet[i] {
+            for e in r * columns..<(r + 1) * columns { keys.insert(Self.key(bits[e], recipe.amaxNaN)) }
+        }
+        for k in keys where k != 0xFFFF {
+            let v = BinaryFormat.bf16.decode(UInt32(k))
+            if v < own && ScaleCheck.same(ScaleArithmetic.scale(amax: v, recipe: recipe), a) { return MismatchCause.smallerAmax }
+        }
+        return nil
+    }
+
+    /// `foreignSmallerAmax`: the scale is the recipe's scale of a bf16 amax below the set's own
+    /// that is none of its values: a stale key that won the unsigned atomic max by its upper
+    /// bits while its bf16 half is small (mutant 11: an amax scratch holding an earlier output's
+    /// bytes). Found by bisection over bf16 magnitudes below the set's amax.
+    func foreignSmallerAmax(_ i: Int, actual a: Float) -> String? {
+        let own = ownAmax[i]
+        guard own.isFinite || own.isInfinite, own > 0 else { return nil }
+        func scale(_ b: UInt16) -> Float {
+            ScaleArithmetic.scale(amax: Double(Float(bitPattern: UInt32(b) << 16)), recipe: recipe)
+        }
+        // Largest bf16 magnitude below `own` whose scale is >= a (the scale is non-increasing).
+        let ownBits = own.isInfinite ? UInt16(0x7F80) : UInt16(truncatingIfNeeded: Float(own).bitPattern >> 16)
+        var lo = UInt16(0), hi = ownBits  // candidates in [lo, hi)
+        guard lo < hi, scale(0) >= a else { return nil }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2
+            if scale(mid) >= a { lo = mid } else { hi = mid }
+        }
+        return ScaleCheck.same(scale(lo), a) ? MismatchCause.foreignSmallerAmax : nil
     }
 
     /// The bug's power-of-two rounding (mutant 07): a normal fp32 with a non-zero mantissa goes

@@ -37,26 +37,57 @@ public enum Verifier {
         let reference = ReferenceQuantization(inputs: inputs)
         let plans = try FixtureValidation.producers(file, reference, only: only)
         var report = VerifyReport(file: path, status: "agree", producers: [:])
+        func record(_ d: DatasetPlan, into producer: inout ProducerReport,
+                    _ body: () throws(GroupingError) -> [(dataset: String, report: DatasetReport)]) throws(InvalidFixture) {
+            do {
+                for r in try body() {
+                    producer.datasets[r.dataset] = r.report
+                    if r.report.mismatches > 0 { report.status = "mismatch" }
+                }
+            } catch {
+                throw InvalidFixture(file: path, path: d.path, problem: error.description)
+            }
+        }
+        // A stale amax or a group lookup (ScaleCheck.staleVote): each operand votes; a producer
+        // whose operands, or those of another producer of the same build (the same `software`,
+        // `commit` and `device` attributes in this file), vote `stale` and none `lookup` has its
+        // tied operands judged again as stale.
+        var votes: [String: [Operand: ScaleCheck.StaleVote]] = [:]
         for p in plans {
             var producer = ProducerReport(attributes: p.attributes, datasets: [:])
-            func record(_ d: DatasetPlan, _ body: () throws(GroupingError) -> [(dataset: String, report: DatasetReport)]) throws(InvalidFixture) {
-                do {
-                    for r in try body() {
-                        producer.datasets[r.dataset] = r.report
-                        if r.report.mismatches > 0 { report.status = "mismatch" }
-                    }
-                } catch {
-                    throw InvalidFixture(file: path, path: d.path, problem: error.description)
-                }
-            }
             for op in Operand.allCases {
                 let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
                 guard let first = payload ?? scale else { continue }
-                try record(first) { () throws(GroupingError) in try checkOperand(op, payload: payload, scale: scale, reference) }
+                try record(first, into: &producer) { () throws(GroupingError) in
+                    let (reports, vote) = try checkOperand(op, payload: payload, scale: scale, reference)
+                    votes[p.name, default: [:]][op] = vote
+                    return reports
+                }
             }
             for d in p.datasets {
                 guard case .gemm(let kind) = d.dataset else { continue }
-                try record(d) { () throws(GroupingError) in [(d.dataset.name, try checkGEMM(d, kind, p, reference))] }
+                try record(d, into: &producer) { () throws(GroupingError) in [(d.dataset.name, try checkGEMM(d, kind, p, reference))] }
+            }
+            report.producers[p.name] = producer
+        }
+        func build(_ p: ProducerPlan) -> [String]? {
+            let key = ["software", "commit", "device"].map { p.attributes[$0] ?? "" }
+            return key.contains("") ? nil : key
+        }
+        var buildVotes: [[String]: [ScaleCheck.StaleVote]] = [:]
+        for p in plans { if let b = build(p) { buildVotes[b, default: []] += (votes[p.name] ?? [:]).values } }
+        for p in plans {
+            let own = Array((votes[p.name] ?? [:]).values)
+            guard own.contains(.tie), !own.contains(.lookup) else { continue }
+            let peers = build(p).flatMap { buildVotes[$0] } ?? []
+            guard own.contains(.stale) || (peers.contains(.stale) && !peers.contains(.lookup)) else { continue }
+            var producer = report.producers[p.name]!
+            for op in Operand.allCases where votes[p.name]?[op] == .tie {
+                let payload = p.plan(.payload(op)), scale = p.plan(.scale(op))
+                guard let first = payload ?? scale else { continue }
+                try record(first, into: &producer) { () throws(GroupingError) in
+                    try checkOperand(op, payload: payload, scale: scale, reference, staleOnTie: true).reports
+                }
             }
             report.producers[p.name] = producer
         }
@@ -82,8 +113,9 @@ public enum Verifier {
     /// found first (and the block size its straddles point to), then the scales are attributed,
     /// then the payload's mismatches, naming the producer's scale's cause where the payload
     /// follows it.
-    static func checkOperand(_ op: Operand, payload: DatasetPlan?, scale: DatasetPlan?,
-                             _ reference: ReferenceQuantization) throws(GroupingError) -> [(dataset: String, report: DatasetReport)] {
+    static func checkOperand(_ op: Operand, payload: DatasetPlan?, scale: DatasetPlan?, _ reference: ReferenceQuantization,
+                             staleOnTie: Bool = false) throws(GroupingError)
+        -> (reports: [(dataset: String, report: DatasetReport)], vote: ScaleCheck.StaleVote) {
         let offsets = reference.inputs.offsets.map { GroupOffsets($0) }
         var payloadReport = DatasetReport(kind: "payload"), scaleReport = DatasetReport(kind: "scale")
         var payloadCheck: PayloadCheck?, comparison = PayloadCheck.Comparison(), straddle: [Int] = []
@@ -99,15 +131,17 @@ public enum Verifier {
             }
         }
         var scaleCauses: [String?] = []
+        var vote = ScaleCheck.StaleVote.none
         if let d = scale {
             scaleReport.judgedUnder = "\(d.recipe) reduction=\(d.reduction!.rawValue)"
             if let (red, source, q, grouping) = try recompute(d, op, reference, into: &scaleReport) {
                 let check = ScaleCheck(recipe: d.recipe, source: source, grouping: grouping, reduction: red,
                                        expected: q.scales, actual: d.scales, offsets: offsets,
                                        payloadStraddleSizes: payload?.recipe == d.recipe ? straddle : [],
-                                       declaredBlockSize: d.declaration.blockSize)
+                                       declaredBlockSize: d.declaration.blockSize, staleOnTie: staleOnTie)
                 let mismatches = check.mismatches()
-                let causes = check.attribute(mismatches)
+                let (causes, v) = check.attributeWithVote(mismatches)
+                vote = v
                 scaleCauses = q.scales.indices.map { causes[$0] ?? nil }
                 scaleReport.elements = q.scales.count
                 scaleReport.mismatches = mismatches.count
@@ -165,7 +199,7 @@ public enum Verifier {
         var out: [(dataset: String, report: DatasetReport)] = []
         if payload != nil { out.append((ResultDataset.payload(op).name, payloadReport)) }
         if scale != nil { out.append((ResultDataset.scale(op).name, scaleReport)) }
-        return out
+        return (out, vote)
     }
 
     /// The group and the row within the group's tensor: 3-D weights [G,K,N] give (g, k); 2-D

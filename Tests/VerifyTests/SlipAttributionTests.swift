@@ -18,6 +18,9 @@ enum Slip: Equatable {
     /// Every group's amax replaced by a key that decodes below EPS (the runner's 0xA5A5A5A5
     /// poison left in an amax scratch: its bf16 half is a tiny negative number).
     case tinyForeignAmax
+    /// Every group's amax replaced by a small positive amax none of the group's values has (a
+    /// stale key whose bf16 half is small won the unsigned atomic max by its upper bits).
+    case foreignAmax(Double)
 }
 
 func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int], format: FP8Format,
@@ -43,6 +46,7 @@ func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets:
     }
     if case .staleAmax(let earlier) = slip { amax = amax.map { max($0, earlier) } }
     if slip == .tinyForeignAmax { amax = amax.map { _ in -0x1p-52 } }
+    if case .foreignAmax(let v) = slip { amax = amax.map { _ in v } }
     var scaleMax = fp8Max
     if case .formatMax(let other) = slip { scaleMax = other }
     let scales: [Float] = amax.map { a in
@@ -128,6 +132,12 @@ extension AttributionTests {
         expectScalesNamed(MismatchCause.largerAmax, payloadFollowing: p, s)
     }
 
+    /// Without power-of-two rounding, so that no value of a group gives the same scale.
+    @Test func aForeignSmallerAmaxIsNamed() throws {
+        let (p, s) = try runSlip(.foreignAmax(0x1.8p-30), pow2: false)
+        expectScalesNamed(MismatchCause.foreignSmallerAmax, payloadFollowing: p, s)
+    }
+
     @Test func theEmptySetsScaleForASetWithValuesIsNamed() throws {
         let (p, s) = try runSlip(.tinyForeignAmax)
         expectScalesNamed(MismatchCause.emptySetScaleWithValues, payloadFollowing: p, s)
@@ -206,5 +216,65 @@ extension AttributionTests {
         let named = Set([MismatchCause.groupOffByOnePayload, MismatchCause.groupOffByOneAmax + "; the payload follows that scale",
                          MismatchCause.runnerPoisonKept])
         #expect(p.mismatches > 0 && p.causes?.allSatisfy { named.contains($0.cause) } == true, "\(causes(p))")
+    }
+}
+
+extension AttributionTests {
+    /// An amax scratch not reset (mutant 11) over a fixture with an empty group: the empty
+    /// group's scale is the stale amax's, a finite scale of an amax the set does not have, not
+    /// the "empty set" cause of a scale never written (mutant 10 leaves the runner's NaN
+    /// poison there); the dataset votes stale (ScaleCheck.staleVote), so every scale is named so.
+    @Test func aStaleAmaxInAnEmptyGroupIsNamedStale() throws {
+        let dir = temporaryDirectory()
+        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
+        c.recipes = []
+        var inputs = FixtureGenerator.inputs(c)
+        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
+        let path = dir.appendingPathComponent("empty.h5").path
+        let file = try HDF5File(creating: path)
+        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: an empty group")
+        try file.commit()
+        let k = slippingPerGroupKernel(inputs.a!.bits, rows: 256, columns: 64, offsets: inputs.offsets!, format: .e4m3fn,
+                                       slip: .staleAmax(0x1p40))
+        try addProducer(path, "stale", attributes: prAttributes, codes: ["a_wgrad_fp8": (k.codes, [256, 64])],
+                        scales: ["a_wgrad_scale": (k.scales, [8])])
+        let d = try #require(try Verifier.verify(path: path, producers: ["stale"]).producers["stale"]?.datasets)
+        let (p, s) = (try #require(d["a_wgrad_fp8"]), try #require(d["a_wgrad_scale"]))
+        #expect(s.mismatches == 8, "\(causes(s))")
+        expectScalesNamed(MismatchCause.largerAmax, payloadFollowing: p, s)
+    }
+}
+
+extension AttributionTests {
+    /// A stale amax smaller than every group's own amax changes only the empty group's scale: on
+    /// its own that is no evidence of a stale amax (a scale never written keeps an earlier one,
+    /// mutant 10), so it stays "empty set"; beside a producer of the same build (software, commit,
+    /// device) whose stale amax shows in sets with values, the build's vote names it stale.
+    @Test func anEmptyGroupsForeignScaleIsNamedStaleOnlyByItsBuild() throws {
+        let dir = temporaryDirectory()
+        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
+        c.recipes = []
+        var inputs = FixtureGenerator.inputs(c)
+        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
+        let path = dir.appendingPathComponent("build.h5").path
+        let file = try HDF5File(creating: path)
+        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: an empty group, one build")
+        try file.commit()
+        func kernel(_ stale: Double) -> (codes: [UInt8], scales: [Float]) {
+            slippingPerGroupKernel(inputs.a!.bits, rows: 256, columns: 64, offsets: inputs.offsets!, format: .e4m3fn, slip: .staleAmax(stale))
+        }
+        let build = ["software": "test kernels 1", "commit": "abc", "device": "test"]
+        for (name, stale, attributes) in [("alone", 0x1p-20, ["software": "other kernels 2", "commit": "def", "device": "test"]),
+                                          ("sibling-small", 0x1p-20, build), ("sibling-large", 0x1p40, build)] {
+            let k = kernel(stale)
+            try addProducer(path, name, attributes: prAttributes.merging(attributes) { $1 },
+                            codes: ["a_wgrad_fp8": (k.codes, [256, 64])], scales: ["a_wgrad_scale": (k.scales, [8])])
+        }
+        let r = try Verifier.verify(path: path)
+        func scaleCauses(_ p: String) throws -> [String] { try #require(r.producers[p]?.datasets["a_wgrad_scale"]).causes?.map(\.cause) ?? [] }
+        #expect(try scaleCauses("alone") == [MismatchCause.emptySet])
+        #expect(try scaleCauses("sibling-small") == [MismatchCause.largerAmax])
+        #expect(try scaleCauses("sibling-large") == [MismatchCause.largerAmax])
+        #expect(r.producers["alone"]?.datasets["a_wgrad_fp8"]?.mismatches == 0)
     }
 }
