@@ -88,8 +88,9 @@ bool tuning_ok(const fp8q_tuning& t) {
 
 /// The launch shape for a tensor of n elements: the tuning, except that (small_shape = 1) a tensor
 /// too small to give the tuned grid 8 blocks per multiprocessor gets 1 tile per block, 4 loads per
-/// thread and 128x128 dual-layout tiles (more, smaller blocks: 2048x2048 ran 0.0163 ms with the
-/// tuned shape, 0.0149 with this one).
+/// thread (more, smaller blocks: 2048x2048 ran 0.0163 ms with the tuned shape, 0.0149 with this
+/// one) and dual_tile 5, 64x128 tiles walked by one wave of blocks (2048x2048 on an H100: 0.0166 ms
+/// against 0.0216 with the 128x128 tile of one block each; reports/hip-bench-2026-12-05-dual.md).
 fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     fp8q_tuning t = g_tuning;
     const int64_t tile = int64_t(kBlock) * 8 * t.apply_unroll;
@@ -97,7 +98,7 @@ fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     if (t.small_shape && (n + tile * per_block - 1) / (tile * per_block) < int64_t(dev.sms) * 8) {
         t.amax_tiles = t.apply_tiles = 1;
         t.amax_unroll = t.apply_unroll = 4;
-        t.dual_tile = 0;
+        t.dual_tile = 5;
     }
     return t;
 }
