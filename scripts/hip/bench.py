@@ -279,11 +279,11 @@ def bench_shape(ctx, M, K, kinds):
     if "tensorwise" in kinds:
         ref_y, ref_s = eager_tensorwise(x0)
         ref_y = u8(ref_y)
-        # Launch-shape variants of the grouped kernels (results must not change), big shapes only.
-        if M * K >= 2**26:
-            default = hip.get_tuning()
+        def sweep_grouped(configs, default):
+            """Times tensorwise + per_group under each launch-shape variant (bytes checked against
+            the reference; results must not change); records the rows and this shape's best."""
             best = (None, float("inf"))
-            for cfg in ctx["tunings"]:
+            for cfg in configs:
                 t = default.but(**cfg)
                 hip.set_tuning(t)
                 hip.grouped(x0, y0, scale1, amax1)
@@ -295,6 +295,12 @@ def bench_shape(ctx, M, K, kinds):
                 if ok and ms_tw + ms_pg < best[1]:
                     best = (t, ms_tw + ms_pg)
             ctx["best_tuning"][shape] = str(best[0])
+            return best
+
+        # Launch-shape variants of the grouped kernels (results must not change), big shapes only.
+        if M * K >= 2**26:
+            default = hip.get_tuning()
+            best = sweep_grouped(ctx["tunings"], default)
             # Dual-layout variants (tile, block order, launches), bytes checked against the reference.
             yt0, best_dual = y_t[0], (None, float("inf"))
             base = best[0] or default
@@ -316,19 +322,7 @@ def bench_shape(ctx, M, K, kinds):
             hip.set_tuning(ctx["tuning"] or chosen)
         elif ctx["small_tunings"]:
             default = hip.get_tuning()
-            best = (None, float("inf"))
-            for cfg in ctx["small_tunings"]:
-                t = default.but(**cfg)
-                hip.set_tuning(t)
-                hip.grouped(x0, y0, scale1, amax1)
-                ok = torch.equal(y0, ref_y) and same_floats(scale1, ref_s.reshape(1))
-                ms_tw = gpu_ms(lambda x, y: hip.grouped(x, y, scale1, amax1), sets, reps)
-                ms_pg = gpu_ms(lambda x, y: hip.grouped(x, y, scaleG, amaxG, offsets), sets, reps)
-                tuning_rows.append((shape, str(t), ms_tw, ms_pg, ok))
-                print(f"{shape:<12} tuning {t}: tensorwise {ms_tw:.4f} per_group {ms_pg:.4f} match={ok}", flush=True)
-                if ok and ms_tw + ms_pg < best[1]:
-                    best = (t, ms_tw + ms_pg)
-            ctx["best_tuning"][shape] = str(best[0])
+            best = sweep_grouped(ctx["small_tunings"], default)
             # The dual layout's tile at this size: small_shape's (dual_tile 5), or 64x128 with the same
             # small-tensor shape of the grouped passes written out (1 tile per block, unroll 4).
             base, best_dual = best[0] or default, (None, float("inf"))
