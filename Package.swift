@@ -71,6 +71,6 @@ let package = Package(
         .testTarget(name: "ReportTests",
                     dependencies: ["Report", "Metrics", "Verify", "Schema", "Generate", "Recipes", "Groups", "GroupedGEMM", "HDF5"]),
         // Runs the built fp8moe binary; depends on it so that it is built first.
-        .testTarget(name: "CLITests", dependencies: ["fp8moe"]),
+        .testTarget(name: "CLITests", dependencies: ["fp8moe", "TestSupport"]),
     ]
 )

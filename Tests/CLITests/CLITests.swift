@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end checks of the `fp8moe` executable: output format, exit statuses, and that bad
@@ -17,23 +18,10 @@ import Testing
     static let repository: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = repository
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                   stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        let r = try runProcess(binary, arguments, directory: repository, environment: environment,
+                               stdin: stdin.map { Data($0.utf8) })
+        return Run(status: r.status, stdout: r.stdoutText, stderr: r.stderrText)
     }
 
     /// `--` ends the options (issue 8): what follows is a value even when it starts with `-`.
@@ -70,13 +58,7 @@ import Testing
             with h5py.File(sys.argv[1], "r+") as f:
                 f["results/reference-rowwise/a_scale"][0] = 0.0
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", script, fixture]
-        python.currentDirectoryURL = Self.repository
-        try python.run()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+        try runPython(script, [fixture], directory: Self.repository)
         let r = try Self.run(["verify", fixture, "--json", json])
         #expect(r.status == 1, "\(r.stderr)")
         #expect(!r.stderr.contains("EncodingError"), "\(r.stderr)")

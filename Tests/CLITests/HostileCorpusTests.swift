@@ -7,29 +7,10 @@ import Testing
 /// (the crashes and the hang are inside libhdf5 1.10.8: the supervised child turns them into
 /// the line). Expected fragments: the README of each folder.
 @Suite struct HostileCorpusTests {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Run = CLITests.Run
 
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = CLITests.repository
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                   stderr: String(decoding: e, as: UTF8.self))
+        try CLITests.run(arguments, environment: extra)
     }
 
     /// File (relative to fixtures/malformed/) -> a fragment of its one-line message.

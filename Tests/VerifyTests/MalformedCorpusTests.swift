@@ -1,5 +1,6 @@
 import Foundation
 import Schema
+import TestSupport
 import Testing
 import Verify
 
@@ -84,18 +85,9 @@ import Verify
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the fp8moe product first")
         let relative = "fixtures/malformed/\(c.file)"
         let before = try Self.bytes(Self.location(c))
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["verify", relative, "--json", "-"]
-        process.currentDirectoryURL = Self.repository
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2, "\(e)")
+        let r = try runProcess(Self.binary, ["verify", relative, "--json", "-"], directory: Self.repository)
+        let o = r.stdout, e = r.stderrText
+        #expect(r.status == 2, "\(e)")
         #expect(e.contains("\(relative): \(c.path): ") && e.contains(c.problem), "\(e)")
         #expect(o.isEmpty, "\(String(decoding: o, as: UTF8.self))")
         #expect(try Self.bytes(Self.location(c)) == before, "the file was changed")
