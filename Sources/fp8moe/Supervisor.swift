@@ -138,7 +138,7 @@ enum Supervisor {
                 kill(pid, SIGKILL)
                 break
             }
-            if let outer = steps.first {
+            if let outer = steps.first, outer.residentAtStart > 0 {  // 0: the child could not read it
                 let read = steps.map(\.bytes).max() ?? 0
                 let limit = outer.residentAtStart &+ stepMemory &+ 4 &* read
                 let resident = residentBytes(of: pid)
