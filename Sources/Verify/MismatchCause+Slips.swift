@@ -20,6 +20,7 @@ extension MismatchCause {
     }
     public static let foreignSmallerAmax = "amax smaller than the set's own and none of its values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
     public static let smallerAmax = "amax smaller than the set's own (the scale of a value of the set below its amax: a partial reduction)"
+    public static let amaxInfNotClipped = "amax without nan_to_num for Inf only (NaN sanitised, +-Inf kept: amax Inf, scale fp8_max/Inf = 0)"
     public static let emptySetScaleWithValues = "the empty set's scale (amax 0) where the set has values (a stale or foreign amax key, e.g. a scratch not reset between calls)"
     // Payloads.
     public static let negativeZeroAsNaN = "negative zero written as 0x80 (the NaN code of a format without -0)"

@@ -58,6 +58,14 @@ struct ScaleCheck {
         var t = recipe
         t.inputNaNToNum.toggle()
         let toggled = Quantizer(recipe: t).scales(source.bits, grouping: grouping)
+        // nan_to_num declared (on the input or in the amax), applied to NaN but not to +-Inf in
+        // the amax pass (mutant 04, hip/mutants/04-amax-inf-not-clipped.mutant): NaN as 0, then
+        // a plain max that keeps Inf.
+        let infKept: [Float]? = recipe.inputNaNToNum || recipe.amaxNaN == .nanToNum ? {
+            let bits = source.bits.map { $0 & 0x7FFF > 0x7F80 ? 0 : $0 }
+            return Amax.compute(bits, grouping: grouping, policy: .propagate, concurrently: true)
+                .map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }
+        }() : nil
         // One model explains a dataset: the one that reproduces the most mismatching scales is
         // tried first (ties: the order of `blockModels`).
         // A model names scales only when it is consistent with the dataset (`consistent`).
@@ -68,7 +76,7 @@ struct ScaleCheck {
         var out: [Int: String?] = [:]
         var rest: [Int] = []
         for i in mismatches {
-            if let c = leadingCause(i, amax: amax, toggledNaNToNum: toggled, slips: slips) { out[i] = c } else { rest.append(i) }
+            if let c = leadingCause(i, amax: amax, toggledNaNToNum: toggled, infKept: infKept, slips: slips) { out[i] = c } else { rest.append(i) }
         }
         let vote = staleVote(rest, ownAmax: amax[recipe.amaxNaN]!, models: models, slips: slips)
         let preferStale = vote == .stale || (vote == .tie && staleOnTie)
@@ -193,7 +201,8 @@ struct ScaleCheck {
     }
 
     /// The causes tried before PR #4179's group lookup models.
-    func leadingCause(_ i: Int, amax: [AmaxNaNPolicy: [Double]], toggledNaNToNum: [Float], slips: ScaleSlips) -> String? {
+    func leadingCause(_ i: Int, amax: [AmaxNaNPolicy: [Double]], toggledNaNToNum: [Float], infKept: [Float]?,
+                      slips: ScaleSlips) -> String? {
         // Block recipes (SPEC 8.3) first: scale mode, NaN block scale, convention, EPS.
         let a = actual[i]
         func same(_ s: Float) -> Bool { Self.same(stored(s), a) }
@@ -215,6 +224,7 @@ struct ScaleCheck {
         if same(toggledNaNToNum[i]) {
             return recipe.inputNaNToNum ? "amax without nan_to_num (input_nan_to_num declared)" : "amax over nan_to_num(x) (input_nan_to_num)"
         }
+        if let infKept, same(infKept[i]) { return MismatchCause.amaxInfNotClipped }
         if !own.isNaN {
             var r = Float(own) / Float(recipe.fp8Max)
             r = Float(1) / max(r, Float(ScaleArithmetic.eps) / Float(recipe.fp8Max))

@@ -21,6 +21,9 @@ enum Slip: Equatable {
     /// Every group's amax replaced by a small positive amax none of the group's values has (a
     /// stale key whose bf16 half is small won the unsigned atomic max by its upper bits).
     case foreignAmax(Double)
+    /// The amax pass sanitises NaN but keeps +-Inf (mutant 04: the clip to +-bf16 max left out
+    /// of the amax pass only): a group with an Inf gets amax Inf, scale 0.
+    case amaxInfKept
 }
 
 func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets: [Int], format: FP8Format,
@@ -40,7 +43,8 @@ func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets:
     var amax = [Double](repeating: 0, count: g)
     for r in 0..<m where group(r) < g {
         for i in r * k..<(r + 1) * k {
-            let v = value(x[i])
+            var v = value(x[i])
+            if slip == .amaxInfKept, !Double(Float(bf16Bits: x[i])).isNaN { v = Double(Float(bf16Bits: x[i])) }
             amax[group(r)] = max(amax[group(r)], slip == .nonNegativeAmax ? max(v, 0) : abs(v))
         }
     }
@@ -51,7 +55,7 @@ func slippingPerGroupKernel(_ x: [UInt16], rows m: Int, columns k: Int, offsets:
     if case .formatMax(let other) = slip { scaleMax = other }
     let scales: [Float] = amax.map { a in
         let s = Float(scaleMax / max(a, 1e-12))
-        if !pow2 { return s }
+        if !pow2 || s == 0 { return s }
         var p: Float = 1
         while p > s { p /= 2 }
         while p * 2 <= s { p *= 2 }
@@ -119,6 +123,12 @@ extension AttributionTests {
     @Test func anotherFormatsMaxIsNamed() throws {
         let (p, s) = try runSlip(.formatMax(448), format: .e4m3fnuz, pow2: false)
         expectScalesNamed(MismatchCause.otherFormatMax(.e4m3fn, instead: .e4m3fnuz), payloadFollowing: p, s)
+    }
+
+    /// Mutant 04's slip: the groups holding an Inf get scale 0 (and codes 0).
+    @Test func anInfKeptInTheAmaxIsNamed() throws {
+        let (p, s) = try runSlip(.amaxInfKept)
+        expectScalesNamed(MismatchCause.amaxInfNotClipped, payloadFollowing: p, s)
     }
 
     @Test func anAmaxOverNonNegativeValuesIsNamed() throws {
