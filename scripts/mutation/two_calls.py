@@ -80,8 +80,10 @@ def main():
                 ("a_wgrad", xa, M, K, offs, G), ("grad_out_wgrad", xg, M, N, offs, G)]
         out = {}
         for name, x, rows, cols, o, groups in jobs:
-            codes = torch.empty(rows * cols, dtype=torch.uint8, device=dev)
-            scale = torch.empty(groups, dtype=torch.float32, device=dev)
+            # Poisoned as hip/runner/runner.cpp poisons its outputs (0xA5 codes, 0xFFFFFFFF scales),
+            # so that an element a kernel never writes is named as such, not left to chance.
+            codes = torch.full((rows * cols,), 0xA5, dtype=torch.uint8, device=dev)
+            scale = torch.full((groups,), -1, dtype=torch.int32, device=dev).view(torch.float32)
             rc = lib.fp8q_quantize_grouped(x.data_ptr(), rows, cols, None if o is None else o.data_ptr(), groups,
                                            rec, codes.data_ptr(), scale.data_ptr(), scratch.data_ptr(), None)
             if rc:
