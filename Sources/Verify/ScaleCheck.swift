@@ -59,13 +59,12 @@ struct ScaleCheck {
         t.inputNaNToNum.toggle()
         let toggled = Quantizer(recipe: t).scales(source.bits, grouping: grouping)
         // nan_to_num declared (on the input or in the amax), applied to NaN but not to +-Inf in
-        // the amax pass (mutant 04, hip/mutants/04-amax-inf-not-clipped.mutant): NaN as 0, then
-        // a plain max that keeps Inf.
-        let infKept: [Float]? = recipe.inputNaNToNum || recipe.amaxNaN == .nanToNum ? {
-            let bits = source.bits.map { $0 & 0x7FFF > 0x7F80 ? 0 : $0 }
-            return Amax.compute(bits, grouping: grouping, policy: .propagate, concurrently: true)
+        // the amax pass (mutant 04, hip/mutants/04-amax-inf-not-clipped.mutant): the raw input's
+        // amax with NaN skipped and Inf kept, which is the `ignore` policy.
+        let infKept: [Float]? = recipe.inputNaNToNum || recipe.amaxNaN == .nanToNum
+            ? Amax.compute(source.bits, grouping: grouping, policy: .ignore, concurrently: true)
                 .map { ScaleArithmetic.scale(amax: $0, recipe: recipe) }
-        }() : nil
+            : nil
         // One model explains a dataset: the one that reproduces the most mismatching scales is
         // tried first (ties: the order of `blockModels`).
         // A model names scales only when it is consistent with the dataset (`consistent`).
