@@ -407,23 +407,38 @@ __device__ inline uint32_t pack4(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t
     return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
 }
 
-/// The memory traffic of one ROWS x COLS tile, shared by both kernels. The transposed tile in
-/// shared memory has one word per (column, 4 rows): word c * kStride + r / 4 holds rows r..r+3 of
-/// column c; kStride = ROWS / 4 + 2 words, so the stores of 32 threads fall in 32 banks.
-/// Full tiles: a thread owns 8 columns (vector cv) of kPasses quads of 4 rows. Each group of 32
-/// consecutive threads covers two vectors (thread pairs read 32 contiguous bytes of a row) and
-/// 16 quads.
-template <int ROWS, int COLS> struct DualTile {
-    static constexpr int kStride = ROWS / 4 + 2, kWords = COLS * kStride;
+/// The memory traffic of one ROWS x COLS tile, shared by both kernels, in one of two maps of
+/// threads to elements. A thread always owns 8 columns (vector cv) of kPasses quads of 4 rows, and
+/// the transposed tile in shared memory has one word per (column, quad): rows 4q..4q+3 of a column.
+///  - SWIZZLE false (dual_tile 0..7): word c * kStride + q with kStride = ROWS / 4 + 2, so that the
+///    word stores of 32 threads fall in 32 banks; each group of 32 consecutive threads covers two
+///    vectors (thread pairs read 32 contiguous bytes of a row, store 16) and 16 quads.
+///  - SWIZZLE true (dual_tile 8..10, COLS = 128): 16 consecutive threads cover a whole row of the
+///    tile (a load instruction reads 2 rows x 256 contiguous bytes, a row-major store writes 2 x 128),
+///    and bank conflicts are avoided by an XOR instead of padding: word c * ROWS / 4 + q, XOR
+///    2 * (c / 8 mod 16) (bits 1..4 of the word's place among the 32 banks of its bank row).
+template <int ROWS, int COLS, bool SWIZZLE = false> struct DualTile {
+    static constexpr int kStride = SWIZZLE ? ROWS / 4 : ROWS / 4 + 2, kWords = COLS * kStride;
     static constexpr int kVecs = COLS / 8, kQuadsPerPass = kBlock / kVecs, kPasses = ROWS / 4 / kQuadsPerPass;
     static_assert(kVecs % 2 == 0 && (2 * kBlock / 32) % kVecs == 0 && ROWS / 4 % kQuadsPerPass == 0 && kPasses >= 1,
                   "the thread map below");
+    static_assert(!SWIZZLE || (COLS == 128 && (ROWS == 64 || ROWS == 128)), "the swizzle below: 16 vectors a row, "
+                  "16 or 32 words a column");
     int cv, quad0;
     __device__ DualTile() {
-        const int pair = (int(threadIdx.x) >> 5) * 2;
-        cv = pair % kVecs + (threadIdx.x & 1);
-        quad0 = pair / kVecs * 16 + ((threadIdx.x >> 1) & 15);
+        if (SWIZZLE) {
+            cv = threadIdx.x & 15;
+            quad0 = threadIdx.x >> 4;
+        } else {
+            const int pair = (int(threadIdx.x) >> 5) * 2;
+            cv = pair % kVecs + (threadIdx.x & 1);
+            quad0 = pair / kVecs * 16 + ((threadIdx.x >> 1) & 15);
+        }
     }
+    /// The XOR applied to the words of column c (0 without the swizzle).
+    __device__ static int swizzle(int c) { return SWIZZLE ? ((c >> 3) & 15) * 2 : 0; }
+    /// The word holding rows 4q..4q+3 of column c.
+    __device__ static int word(int c, int q) { return (c * kStride + q) ^ swizzle(c); }
     /// Origin of tile t (counted from the last, in the order above); whether it is a full tile.
     __device__ static bool origin(int64_t t, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
                                   int64_t& r0, int64_t& c0) {
@@ -457,7 +472,7 @@ template <int ROWS, int COLS> struct DualTile {
             store_codes<8>(q[i], out + (r0 + quad * 4 + i) * cols + c0 + cv * 8);
         }
 #pragma unroll
-        for (int j = 0; j < 8; ++j) tile[(cv * 8 + j) * kStride + quad] = pack4(q[0][j], q[1][j], q[2][j], q[3][j]);
+        for (int j = 0; j < 8; ++j) tile[word(cv * 8 + j, quad)] = pack4(q[0][j], q[1][j], q[2][j], q[3][j]);
     }
     /// Column-major, after a barrier: 16 consecutive rows of one column per 16-byte store.
     __device__ static void store_columns(const uint32_t* tile, uint8_t* out_t, int64_t rows, int64_t r0, int64_t c0) {
@@ -466,8 +481,12 @@ template <int ROWS, int COLS> struct DualTile {
 #pragma unroll
         for (int u = 0; u < kSteps; ++u) {
             const int idx = u * kBlock + threadIdx.x, c = idx / kChunks, part = idx % kChunks;
-            const uint32_t* w = tile + c * kStride + part * 4;
-            *reinterpret_cast<uint4*>(out_t + (c0 + c) * rows + r0 + part * 16) = make_uint4(w[0], w[1], w[2], w[3]);
+            // Quads 4 part .. 4 part + 3 are 4 aligned words (the XOR moves the group whole, and
+            // swaps its halves where bit 1 of the XOR is set).
+            const uint32_t* w = tile + ((c * kStride + part * 4) ^ (swizzle(c) & ~3));
+            const int h = swizzle(c) & 2;
+            *reinterpret_cast<uint4*>(out_t + (c0 + c) * rows + r0 + part * 16) =
+                make_uint4(w[0 ^ h], w[1 ^ h], w[2 ^ h], w[3 ^ h]);
         }
     }
     /// Edge tiles and unaligned tensors: element by element, the same bytes (one barrier inside).
@@ -492,12 +511,12 @@ template <int ROWS, int COLS> struct DualTile {
 };
 
 /// One tile per block (grid: every tile).
-template <Fp8Format F, bool InNaN, int ROWS, int COLS>
+template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool SWIZZLE>
 __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
     const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
     const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
     uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
-    using T = DualTile<ROWS, COLS>;
+    using T = DualTile<ROWS, COLS, SWIZZLE>;
     __shared__ uint32_t tile[T::kWords];
     int64_t r0 = 0, c0 = 0;
     const bool full = T::origin(blockIdx.x, rows, cols, aligned, row_tiles_fastest, r0, c0);
@@ -522,12 +541,12 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
 /// A wave of blocks, each walking tiles blockIdx.x, blockIdx.x + gridDim.x, ...: the next full
 /// tile's loads are issued as soon as the registers of the current one are free (pass by pass),
 /// before its column-major stores and barriers.
-template <Fp8Format F, bool InNaN, int ROWS, int COLS>
-__global__ void __launch_bounds__(kBlock) dual_apply_loop_kernel(
+template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool SWIZZLE>
+__global__ void __launch_bounds__(kBlock, SWIZZLE ? 4 : 1) dual_apply_loop_kernel(
     const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
     const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
     uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
-    using T = DualTile<ROWS, COLS>;
+    using T = DualTile<ROWS, COLS, SWIZZLE>;
     __shared__ uint32_t tile[T::kWords];
     const int64_t tiles = (rows > 0 ? (rows + ROWS - 1) / ROWS : 1) * ((cols + COLS - 1) / COLS);
     int64_t t = blockIdx.x, r0 = 0, c0 = 0;

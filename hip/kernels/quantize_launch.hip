@@ -80,7 +80,7 @@ bool tuning_ok(const fp8q_tuning& t) {
     return t.amax_tiles >= 0 && t.apply_tiles >= 0 && (t.apply_reverse == 0 || t.apply_reverse == 1) &&
            (t.apply_wide == 0 || t.apply_wide == 1) && unroll_ok(t.amax_unroll) && unroll_ok(t.apply_unroll) &&
            t.rowwise_team >= 0 && t.rowwise_team <= kBlock && (t.chain == 0 || t.chain == 1) &&
-           t.dual_tile >= 0 && t.dual_tile <= 7 && (t.dual_order == 0 || t.dual_order == 1) &&
+           t.dual_tile >= 0 && t.dual_tile <= 10 && (t.dual_order == 0 || t.dual_order == 1) &&
            (t.small_shape == 0 || t.small_shape == 1);
 }
 
@@ -187,8 +187,8 @@ int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offset
 // ------------------------------------------------------------------------ dual layout
 
 /// Pass 2 of the dual layout, ROWS x COLS tiles: one block per tile (1-D grid), or (LOOP) one
-/// wave of resident blocks walking the tiles.
-template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool LOOP = false>
+/// wave of resident blocks walking the tiles; SWIZZLE: DualTile's row-coalesced thread map.
+template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool LOOP, bool SWIZZLE>
 int dual_apply(const uint16_t* x, int64_t rows, int64_t cols, int vec_ok, const uint32_t* amax, ScaleParams params,
                uint8_t* out, uint8_t* out_t, float* scale_out, const fp8q_tuning& t, const DeviceFacts& dev,
                hipStream_t s) {
@@ -196,14 +196,14 @@ int dual_apply(const uint16_t* x, int64_t rows, int64_t cols, int vec_ok, const 
     if (row_tiles * col_tiles > 0x7FFFFFFF) return int(hipErrorInvalidValue);
     if constexpr (LOOP) {
         int resident = 0;
-        if (const int e = blocks_per_sm<dual_apply_loop_kernel<F, InNaN, ROWS, COLS>>(&resident)) return e;
+        if (const int e = blocks_per_sm<dual_apply_loop_kernel<F, InNaN, ROWS, COLS, SWIZZLE>>(&resident)) return e;
         const int64_t tiles = row_tiles * col_tiles, wave = int64_t(dev.sms) * resident;
         const int64_t grid = tiles < wave ? tiles : wave;
-        FP8Q_CHECK(fp8moe_launch(dual_apply_loop_kernel<F, InNaN, ROWS, COLS>, dim3(unsigned(grid)), dim3(kBlock), s,
+        FP8Q_CHECK(fp8moe_launch(dual_apply_loop_kernel<F, InNaN, ROWS, COLS, SWIZZLE>, dim3(unsigned(grid)), dim3(kBlock), s,
                                  chain_pass2(t), x, rows, cols, vec_ok, t.dual_order, amax, params, out, out_t,
                                  scale_out));
     } else {
-        FP8Q_CHECK(fp8moe_launch(dual_apply_kernel<F, InNaN, ROWS, COLS>, dim3(unsigned(row_tiles * col_tiles)),
+        FP8Q_CHECK(fp8moe_launch(dual_apply_kernel<F, InNaN, ROWS, COLS, SWIZZLE>, dim3(unsigned(row_tiles * col_tiles)),
                                  dim3(kBlock), s, chain_pass2(t), x, rows, cols, vec_ok, t.dual_order, amax, params,
                                  out, out_t, scale_out));
     }
@@ -222,17 +222,21 @@ int dual(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, ui
     if (e) return e;
     const int vec_ok = VEC == 8 && rows % 16 == 0 && aligned(out_t, 16);
     const ScaleParams params = scale_params(r);
-#define FP8Q_DUAL(ROWS, COLS, LOOP) \
-    dual_apply<F, InNaN, ROWS, COLS, LOOP>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, dev, s)
+#define FP8Q_DUAL(ROWS, COLS, LOOP, SWIZZLE)                                                                     \
+    dual_apply<F, InNaN, ROWS, COLS, LOOP, SWIZZLE>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, \
+                                                    dev, s)
     switch (t.dual_tile) {
-    case 1: return FP8Q_DUAL(256, 64, false);
-    case 2: return FP8Q_DUAL(256, 128, false);
-    case 3: return FP8Q_DUAL(64, 128, false);
-    case 4: return FP8Q_DUAL(512, 32, false);
-    case 5: return FP8Q_DUAL(64, 128, true);
-    case 6: return FP8Q_DUAL(128, 128, true);
-    case 7: return FP8Q_DUAL(512, 32, true);
-    default: return FP8Q_DUAL(128, 128, false);
+    case 1: return FP8Q_DUAL(256, 64, false, false);
+    case 2: return FP8Q_DUAL(256, 128, false, false);
+    case 3: return FP8Q_DUAL(64, 128, false, false);
+    case 4: return FP8Q_DUAL(512, 32, false, false);
+    case 5: return FP8Q_DUAL(64, 128, true, false);
+    case 6: return FP8Q_DUAL(128, 128, true, false);
+    case 7: return FP8Q_DUAL(512, 32, true, false);
+    case 8: return FP8Q_DUAL(64, 128, false, true);
+    case 9: return FP8Q_DUAL(128, 128, false, true);
+    case 10: return FP8Q_DUAL(64, 128, true, true);
+    default: return FP8Q_DUAL(128, 128, false, false);
     }
 #undef FP8Q_DUAL
 }

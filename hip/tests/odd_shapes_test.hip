@@ -331,11 +331,11 @@ int main() {
                 for (const Recipe& r : recipes)
                     for (int k = 0; k < 5; ++k) run_case(Kernel(k), s.rows, s.cols, misalign, r, tuning);
     }
-    // The dual layout on more tiles than one wave of blocks holds (every block of tiles 5..7 walks
+    // The dual layout on more tiles than one wave of blocks holds (every block of tiles 5..7, 10 walks
     // several, full and edge tiles mixed: 16400 = 32 * 512 + 16 rows, 2056 = 16 * 128 + 8 columns),
     // both block orders, and once unaligned (every tile element by element).
     const int64_t before_many = g_cases;
-    for (int tile = 4; tile <= 7; ++tile)
+    for (int tile = 4; tile <= 10; ++tile)
         for (int order = 0; order < 2; ++order) {
             fp8q_tuning t = defaults;
             t.dual_tile = tile;
@@ -344,9 +344,9 @@ int main() {
             API(fp8q_set_tuning(&t));
             const std::string name = "dual_tile " + std::to_string(tile) + " order " + std::to_string(order);
             run_case(Kernel::dual, 16400, 2056, 0, recipes[order], name);
-            if (tile == 7 && order == 1) run_case(Kernel::dual, 16400, 2056, 1, recipes[2], name);
+            if ((tile == 7 || tile == 10) && order == 1) run_case(Kernel::dual, 16400, 2056, 1, recipes[2], name);
         }
-    printf("dual layout on many tiles: %lld cases (16400x2056, dual_tile 4..7 x 2 block orders, one unaligned)\n",
+    printf("dual layout on many tiles: %lld cases (16400x2056, dual_tile 4..10 x 2 block orders, two unaligned)\n",
            (long long)(g_cases - before_many));
     const int64_t before = g_cases;
     const struct { int64_t rows, cols; } block_shapes[] = {{1, 128}, {3, 256}, {5, 384}, {33, 1024}, {130, 2048}, {257, 7168}};

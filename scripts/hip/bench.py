@@ -549,7 +549,8 @@ def report(ctx, copy_bw, args):
                 "; ".join(f"{s}: {t}" for s, t in ctx["best_tuning"].items())]
     if ctx["dual_rows"]:
         out += ["", "Dual-layout variants (dual_tile 0 128x128, 1 256x64, 2 256x128, 3 64x128, 4 512x32 rows x columns, "
-                "one block per tile; 5 64x128, 6 128x128, 7 512x32, one wave of blocks walking the tiles; dual_order 1: "
+                "one block per tile; 5 64x128, 6 128x128, 7 512x32, one wave of blocks walking the tiles; 8 64x128, "
+                "9 128x128 one block per tile and 10 64x128 walked, with the row-coalesced map; dual_order 1: "
                 "row tiles fastest; chain: launches; bytes must not change):", "",
                 "| shape | tuning | dual ms | % copy | match |", "|---|---|---:|---:|---|"]
         for shape, t, ms, ok in ctx["dual_rows"]:
@@ -604,7 +605,7 @@ def main():
                         dict(amax_unroll=4, chain=1), dict(amax_tiles=1, apply_tiles=1, amax_unroll=4, chain=1)],
                dual_tunings=[dict(dual_tile=d, dual_order=o, chain=1) for d in (0, 2, 3) for o in (0, 1)] +
                             [dict(dual_tile=1, dual_order=0, chain=1), dict(dual_tile=2, dual_order=0, chain=0)] +
-                            [dict(dual_tile=d, dual_order=o, chain=1) for d in (4, 5, 6, 7) for o in (0, 1)],
+                            [dict(dual_tile=d, dual_order=o, chain=1) for d in (4, 5, 6, 7, 8, 9, 10) for o in (0, 1)],
                small_tunings=[dict(chain=0), dict(chain=1)])
     if ctx["tuning"]:
         hip.set_tuning(ctx["tuning"])

@@ -114,7 +114,9 @@ int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols,
  *                            3 64x128, 4 512x32 (rows x columns; a column-major run is as long
  *                            as the rows), one block per tile; 5 64x128, 6 128x128, 7 512x32 with
  *                            one wave of blocks, each walking tiles and loading the next one
- *                            while it stores the current one
+ *                            while it stores the current one; 8 64x128 and 9 128x128 one block
+ *                            per tile, 10 64x128 walked, with the row-coalesced thread map (a
+ *                            warp reads 2 rows x 256 bytes; XOR-swizzled shared memory)
  *   dual_order               0: consecutive blocks take the column tiles of a row tile; 1: the
  *                            row tiles of a column tile
  *   small_shape              1: a tensor too small to give the grouped passes 8 blocks per
