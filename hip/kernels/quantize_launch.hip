@@ -71,9 +71,10 @@ bool recipe_ok(const fp8q_recipe& r) {
 /// The amax sees nan_to_num(x) (SPEC 3 amax_nan, or 8.1 input_nan_to_num).
 bool key_nan_to_num(const fp8q_recipe& r) { return r.amax_nan == FP8Q_AMAX_NAN_TO_NUM || r.input_nan_to_num; }
 
-/// Defaults: the best variant measured on the H200 at 98432x2048 and 16384x7168
-/// (reports/hip-bench-2026-12-01-h200.md).
-fp8q_tuning g_tuning = {2, 2, 1, 0, 8, 8, 0, 1, 2, 0, 1};
+/// Defaults: the grouped passes' best variant measured on the H200 at 98432x2048 and 16384x7168
+/// (reports/hip-bench-2026-12-01-h200.md); the dual layout's tile 8 (64x128, row-coalesced), the
+/// fastest at every shape of the H100 run of 2026-12-05 (reports/hip-bench-2026-12-05-dual-coalesced.md).
+fp8q_tuning g_tuning = {2, 2, 1, 0, 8, 8, 0, 1, 8, 0, 1};
 
 bool tuning_ok(const fp8q_tuning& t) {
     auto unroll_ok = [](int u) { return u == 4 || u == 8; };
@@ -89,8 +90,8 @@ bool tuning_ok(const fp8q_tuning& t) {
 /// The launch shape for a tensor of n elements: the tuning, except that (small_shape = 1) a tensor
 /// too small to give the tuned grid 8 blocks per multiprocessor gets 1 tile per block, 4 loads per
 /// thread (more, smaller blocks: 2048x2048 ran 0.0163 ms with the tuned shape, 0.0149 with this
-/// one) and dual_tile 5, 64x128 tiles walked by one wave of blocks (2048x2048 on an H100: 0.0166 ms
-/// against 0.0216 with the 128x128 tile of one block each; reports/hip-bench-2026-12-05-dual.md).
+/// one) and dual_tile 8 (2048x2048 on an H100: 0.0159 ms, against 0.0171 for the walked 64x128
+/// tiles of dual_tile 5 and 0.0215 for 128x128; reports/hip-bench-2026-12-05-dual-coalesced.md).
 fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     fp8q_tuning t = g_tuning;
     const int64_t tile = int64_t(kBlock) * 8 * t.apply_unroll;
@@ -98,7 +99,7 @@ fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     if (t.small_shape && (n + tile * per_block - 1) / (tile * per_block) < int64_t(dev.sms) * 8) {
         t.amax_tiles = t.apply_tiles = 1;
         t.amax_unroll = t.apply_unroll = 4;
-        t.dual_tile = 5;
+        t.dual_tile = 8;
     }
     return t;
 }

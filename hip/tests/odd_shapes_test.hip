@@ -304,7 +304,7 @@ int main() {
     fp8q_tuning defaults{};
     API(fp8q_get_tuning(&defaults));
     // Every knob changed at once, three times: launches plain and chained (NVIDIA), every
-    // dual-layout tile (the default shape of small tensors: dual_tile 5) and block order.
+    // dual-layout tile (the default of every shape, small tensors too, is dual_tile 8) and block order.
     // Then the dual-layout tiles 4..7 (512x32; 64x128, 128x128 and 512x32 walked by one wave of
     // blocks), with the other knobs at their defaults.
     const fp8q_tuning changed[7] = {{0, 0, 0, 1, 4, 4, 256, 0, 2, 1, 0}, {1, 1, 0, 0, 8, 4, 64, 1, 3, 0, 0},

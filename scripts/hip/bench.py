@@ -323,7 +323,7 @@ def bench_shape(ctx, M, K, kinds):
         elif ctx["small_tunings"]:
             default = hip.get_tuning()
             best = sweep_grouped(ctx["small_tunings"], default)
-            # The dual layout's tile at this size: small_shape's (dual_tile 5), or 64x128 with the same
+            # The dual layout's tile at this size: small_shape's (dual_tile 8), or 64x128 with the same
             # small-tensor shape of the grouped passes written out (1 tile per block, unroll 4).
             base, best_dual = best[0] or default, (None, float("inf"))
             small = dict(small_shape=0, amax_tiles=1, apply_tiles=1, amax_unroll=4, apply_unroll=4)

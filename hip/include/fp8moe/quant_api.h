@@ -120,7 +120,7 @@ int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols,
  *   dual_order               0: consecutive blocks take the column tiles of a row tile; 1: the
  *                            row tiles of a column tile
  *   small_shape              1: a tensor too small to give the grouped passes 8 blocks per
- *                            multiprocessor runs with 1 tile per block, unroll 4 and dual_tile 5
+ *                            multiprocessor runs with 1 tile per block, unroll 4 and dual_tile 8
  *                            whatever the fields above say; 0: as they say
  * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). */
 typedef struct fp8q_tuning {
