@@ -1,5 +1,4 @@
 import FP8
-import Groups
 import Parallel
 
 /// The exact reference grouped GEMM on block-scaled operands (SPEC 8.3, section 4's `exact`
@@ -45,39 +44,29 @@ public struct BlockScaledGEMM: Sendable {
 
     /// forward: `out[rows of g] = A[rows of g] @ B[g]`.
     public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
-        let (k, n) = (a.shape[1], b.shape[2])
-        for g in 0..<offsets.count {
-            let rows = GroupOffsets(offsets).rows(of: g)
-            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k)
-            let y = MatrixView(codes: b.codes, offset: g * k * n, rows: k, columns: n, rowStride: n)
-            body(block(g, Side(view: x, operand: a, rowOrigin: rows.lowerBound, rowIsOuter: true),
-                       Side(view: y, operand: b, rowOrigin: g * k, rowIsOuter: false)))
+        let k = a.shape[1]
+        for f in GroupFactors.forward(a: a, b: b, offsets: offsets) {
+            body(block(f.group, Side(view: f.x, operand: a, rowOrigin: f.rows.lowerBound, rowIsOuter: true),
+                       Side(view: f.y, operand: b, rowOrigin: f.group * k, rowIsOuter: false)))
         }
     }
 
     /// dgrad: `grad_a[rows of g] = grad_out[rows of g] @ B[g]^T`; `bT` holds codes in b's
     /// [G,K,N] layout with its own scales.
     public func dgrad(gradOut: Operand, bT: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
-        let (k, n) = (bT.shape[1], bT.shape[2])
-        for g in 0..<offsets.count {
-            let rows = GroupOffsets(offsets).rows(of: g)
-            let x = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
-            let y = MatrixView(codes: bT.codes, offset: g * k * n, rows: k, columns: n, rowStride: n).transposed
-            body(block(g, Side(view: x, operand: gradOut, rowOrigin: rows.lowerBound, rowIsOuter: true),
-                       Side(view: y, operand: bT, rowOrigin: g * k, rowIsOuter: true)))
+        let k = bT.shape[1]
+        for f in GroupFactors.dgrad(gradOut: gradOut, bT: bT, offsets: offsets) {
+            body(block(f.group, Side(view: f.x, operand: gradOut, rowOrigin: f.rows.lowerBound, rowIsOuter: true),
+                       Side(view: f.y, operand: bT, rowOrigin: f.group * k, rowIsOuter: true)))
         }
     }
 
     /// wgrad: `grad_b[g] = A[rows of g]^T @ grad_out[rows of g]`; the contraction runs over
     /// the group's rows, cut where either operand's row blocks end.
     public func wgrad(a: Operand, gradOut: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
-        let (k, n) = (a.shape[1], gradOut.shape[1])
-        for g in 0..<offsets.count {
-            let rows = GroupOffsets(offsets).rows(of: g)
-            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k).transposed
-            let y = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
-            body(block(g, Side(view: x, operand: a, rowOrigin: rows.lowerBound, rowIsOuter: false),
-                       Side(view: y, operand: gradOut, rowOrigin: rows.lowerBound, rowIsOuter: false)))
+        for f in GroupFactors.wgrad(a: a, gradOut: gradOut, offsets: offsets) {
+            body(block(f.group, Side(view: f.x, operand: a, rowOrigin: f.rows.lowerBound, rowIsOuter: false),
+                       Side(view: f.y, operand: gradOut, rowOrigin: f.rows.lowerBound, rowIsOuter: false)))
         }
     }
 

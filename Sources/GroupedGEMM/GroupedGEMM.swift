@@ -4,7 +4,6 @@
 // It knows nothing of fixtures or recipes; a new GEMM mode is a case of GEMMMode here.
 
 import FP8
-import Groups
 import Parallel
 
 /// The reference grouped GEMM over `offsets` (SPEC section 4) on fp8 operands with fp32 scales.
@@ -38,34 +37,22 @@ public struct GroupedGEMM: Sendable {
 
     /// forward; `body` receives each group's block (rows of the group x N) in group order.
     public func forward(a: Operand, b: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
-        let (k, n) = (a.shape[1], b.shape[2])
-        for g in 0..<offsets.count {
-            let rows = GroupOffsets(offsets).rows(of: g)
-            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k)
-            let y = MatrixView(codes: b.codes, offset: g * k * n, rows: k, columns: n, rowStride: n)
-            body(block(g, x, a, y, b, rowBase: rows.lowerBound))
+        for f in GroupFactors.forward(a: a, b: b, offsets: offsets) {
+            body(block(f.group, f.x, a, f.y, b, rowBase: f.rows.lowerBound))
         }
     }
 
     /// dgrad; `bT` holds codes in b's [G,K,N] layout, scales per output column k.
     public func dgrad(gradOut: Operand, bT: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
-        let (k, n) = (bT.shape[1], bT.shape[2])
-        for g in 0..<offsets.count {
-            let rows = GroupOffsets(offsets).rows(of: g)
-            let x = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
-            let y = MatrixView(codes: bT.codes, offset: g * k * n, rows: k, columns: n, rowStride: n).transposed
-            body(block(g, x, gradOut, y, bT, rowBase: rows.lowerBound))
+        for f in GroupFactors.dgrad(gradOut: gradOut, bT: bT, offsets: offsets) {
+            body(block(f.group, f.x, gradOut, f.y, bT, rowBase: f.rows.lowerBound))
         }
     }
 
     /// wgrad; output rows are k (scales of `a` per group and k), columns n.
     public func wgrad(a: Operand, gradOut: Operand, offsets: [Int], body: (GroupBlock) -> Void) {
-        let (k, n) = (a.shape[1], gradOut.shape[1])
-        for g in 0..<offsets.count {
-            let rows = GroupOffsets(offsets).rows(of: g)
-            let x = MatrixView(codes: a.codes, offset: rows.lowerBound * k, rows: rows.count, columns: k, rowStride: k).transposed
-            let y = MatrixView(codes: gradOut.codes, offset: rows.lowerBound * n, rows: rows.count, columns: n, rowStride: n)
-            body(block(g, x, a, y, gradOut, rowBase: 0))
+        for f in GroupFactors.wgrad(a: a, gradOut: gradOut, offsets: offsets) {
+            body(block(f.group, f.x, a, f.y, gradOut, rowBase: 0))
         }
     }
 
