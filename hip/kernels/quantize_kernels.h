@@ -541,7 +541,8 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
 /// A wave of blocks, each walking tiles blockIdx.x, blockIdx.x + gridDim.x, ...: the next full
 /// tile's loads are issued as soon as the registers of the current one are free (pass by pass),
 /// before its column-major stores and barriers. With the row-coalesced map (dual_tile 10) the
-/// kernel is held to 64 registers, 4 blocks per multiprocessor (ptxas spills 24-32 bytes); without
+/// kernel is held to 64 registers, 4 blocks per multiprocessor on NVIDIA (ptxas spills 24-32 bytes;
+/// HIP reads the bound's second number as waves per SIMD, a looser cap); without
 /// the cap it takes 93-97 and 2 blocks fit. Either way it is slower than one tile per block at the
 /// large shapes (reports/hip-bench-2026-12-05-dual-coalesced.md).
 template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool SWIZZLE>
