@@ -389,70 +389,56 @@ __global__ void __launch_bounds__(kBlock) grouped_apply_kernel(
 // ------------------------------------------------- tensorwise, two layouts from one pass
 //
 // Pass 2 of the dual-layout recipe (the PR #4179 branch's 2-D kernel at 3322d2f writes both):
-// tiles of ROWS x COLS; a block quantizes its tile once, stores it row-major (out[r * cols + c])
-// and, through shared memory, column-major (out_t[c * rows + r], i.e. the [cols, rows] transpose,
-// which is what a [rows, cols] tensor with strides (1, rows) holds): runs of ROWS bytes per column.
-// Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per element. Tiles are counted
-// from the last (the rows pass 1 read last are still in L2); `row_tiles_fastest` 0: consecutive
-// tiles are the column tiles of one row tile (a wave reads whole rows), 1: the row tiles of one
-// column tile (a wave writes long column runs).
-// Two kernels: dual_apply_kernel, one tile per block; dual_apply_loop_kernel, one wave of blocks,
-// each walking the tiles (stride gridDim.x) and loading its next tile into registers while it
-// stores the current one, so that loads stay in flight across the stores and the barriers.
+// tiles of ROWS x 128 columns, one per block; a block quantizes its tile once, stores it row-major
+// (out[r * cols + c]) and, through shared memory, column-major (out_t[c * rows + r], i.e. the
+// [cols, rows] transpose, which is what a [rows, cols] tensor with strides (1, rows) holds): runs
+// of ROWS bytes per column. Bytes: read bf16 twice (pass 1 + pass 2), write fp8 twice: 6 B per
+// element. Tiles are counted from the last (the rows pass 1 read last are still in L2);
+// `row_tiles_fastest` 0: consecutive tiles are the column tiles of one row tile (a wave reads
+// whole rows), 1: the row tiles of one column tile.
 // `aligned` (cols % 8 == 0, rows % 16 == 0, 16-byte aligned pointers) allows the vector path on
 // full tiles; edge tiles and unaligned tensors go element by element (same bytes).
+//
+// The thread map is what makes this pass run at the copy rate: 16 consecutive threads cover a
+// whole 128-column row of the tile, so a load instruction reads 2 rows x 256 contiguous bytes and
+// a row-major store writes 2 rows x 128 bytes. A map with 32 threads over 16 rows x 16 columns
+// (half-sector stores, 16 lines per load) ran the same tile at 65 % of DRAM peak instead of 85 %
+// on an H100 (reports/hip-bench-2026-12-05-dual-coalesced.md, which also has the tiles, maps and
+// looping kernels tried and dropped).
 
 /// Bytes 0..3 of four words holding one code each, as one word (first lowest).
 __device__ inline uint32_t pack4(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t b3) {
     return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
 }
 
-/// The memory traffic of one ROWS x COLS tile, shared by both kernels, in one of two maps of
-/// threads to elements. A thread always owns 8 columns (vector cv) of kPasses quads of 4 rows, and
-/// the transposed tile in shared memory has one word per (column, quad): rows 4q..4q+3 of a column.
-///  - SWIZZLE false (dual_tile 0..7): word c * kStride + q with kStride = ROWS / 4 + 2, so that the
-///    word stores of 32 threads fall in 32 banks; each group of 32 consecutive threads covers two
-///    vectors (thread pairs read 32 contiguous bytes of a row, store 16) and 16 quads.
-///  - SWIZZLE true (dual_tile 8..10, COLS = 128): 16 consecutive threads cover a whole row of the
-///    tile (a load instruction reads 2 rows x 256 contiguous bytes, a row-major store writes 2 x 128),
-///    and bank conflicts are avoided by an XOR instead of padding: word c * ROWS / 4 + q, XOR
-///    2 * (c / 8 mod 16) (bits 1..4 of the word's place among the 32 banks of its bank row).
-template <int ROWS, int COLS, bool SWIZZLE = false> struct DualTile {
-    static constexpr int kStride = SWIZZLE ? ROWS / 4 : ROWS / 4 + 2, kWords = COLS * kStride;
-    static constexpr int kVecs = COLS / 8, kQuadsPerPass = kBlock / kVecs, kPasses = ROWS / 4 / kQuadsPerPass;
-    static_assert(kVecs % 2 == 0 && (2 * kBlock / 32) % kVecs == 0 && ROWS / 4 % kQuadsPerPass == 0 && kPasses >= 1,
-                  "the thread map below");
-    static_assert(!SWIZZLE || (COLS == 128 && (ROWS == 64 || ROWS == 128)), "the swizzle below: 16 vectors a row, "
-                  "16 or 32 words a column");
-    int cv, quad0;
-    __device__ DualTile() {
-        if (SWIZZLE) {
-            cv = threadIdx.x & 15;
-            quad0 = threadIdx.x >> 4;
-        } else {
-            const int pair = (int(threadIdx.x) >> 5) * 2;
-            cv = pair % kVecs + (threadIdx.x & 1);
-            quad0 = pair / kVecs * 16 + ((threadIdx.x >> 1) & 15);
-        }
-    }
-    /// The XOR applied to the words of column c (0 without the swizzle).
-    __device__ static int swizzle(int c) { return SWIZZLE ? ((c >> 3) & 15) * 2 : 0; }
+/// The memory traffic of one ROWS x 128 tile. Thread t owns the 8 columns 8 (t % 16) .. + 7
+/// (vector cv) of kPasses quads of 4 rows (quad t / 16 + 16 h in pass h). The transposed tile in
+/// shared memory has one word per (column, quad), holding rows 4q..4q+3 of the column: word
+/// c * ROWS / 4 + q, XOR 2 * (c / 8 mod 16). The XOR changes bits 1..4 of the word's place among
+/// the 32 banks of its bank row, so that the word stores of a warp (16 vectors x 2 quads) and the
+/// 16-byte loads of the column-major stores fall in distinct banks; padding cannot do that here
+/// (columns 8 apart would share 4 banks).
+template <int ROWS> struct DualTile {
+    static constexpr int kCols = 128, kStride = ROWS / 4, kWords = kCols * kStride;
+    static constexpr int kQuadsPerPass = kBlock / 16, kPasses = ROWS / 4 / kQuadsPerPass;
+    static_assert((ROWS == 64 || ROWS == 128) && kBlock == 256, "the thread map and the swizzle below");
+    int cv = threadIdx.x & 15, quad0 = threadIdx.x >> 4;
+    /// The XOR applied to the words of column c.
+    __device__ static int swizzle(int c) { return ((c >> 3) & 15) * 2; }
     /// The word holding rows 4q..4q+3 of column c.
     __device__ static int word(int c, int q) { return (c * kStride + q) ^ swizzle(c); }
     /// Origin of tile t (counted from the last, in the order above); whether it is a full tile.
     __device__ static bool origin(int64_t t, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
                                   int64_t& r0, int64_t& c0) {
-        const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + COLS - 1) / COLS;
+        const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + kCols - 1) / kCols;
         const int64_t b = row_tiles * col_tiles - 1 - t;
         r0 = (row_tiles_fastest ? b % row_tiles : b / col_tiles) * ROWS;
-        c0 = (row_tiles_fastest ? b / row_tiles : b % col_tiles) * COLS;
-        return aligned && r0 + ROWS <= rows && c0 + COLS <= cols;
+        c0 = (row_tiles_fastest ? b / row_tiles : b % col_tiles) * kCols;
+        return aligned && r0 + ROWS <= rows && c0 + kCols <= cols;
     }
-    /// Asks L2 for the full tile's rows, COLS * 2 bytes each: one request per 128-byte line.
+    /// Asks L2 for the full tile's rows, 256 bytes each: one request per 128-byte line.
     __device__ static void prefetch(const uint16_t* x, int64_t cols, int64_t r0, int64_t c0) {
-        constexpr int kLines = COLS >= 64 ? COLS / 64 : 1;  // per row
-        for (int i = threadIdx.x; i < ROWS * kLines; i += kBlock)
-            fp8moe_prefetch_l2(x + (r0 + i / kLines) * cols + c0 + i % kLines * 64);
+        for (int i = threadIdx.x; i < ROWS * 2; i += kBlock) fp8moe_prefetch_l2(x + (r0 + i / 2) * cols + c0 + i % 2 * 64);
     }
     /// Pass h of the full tile: this thread's 4 rows of 8 columns.
     __device__ void load(Bf16Vec<8> (&v)[4], const uint16_t* x, int64_t cols, int64_t r0, int64_t c0, int h) const {
@@ -476,8 +462,7 @@ template <int ROWS, int COLS, bool SWIZZLE = false> struct DualTile {
     }
     /// Column-major, after a barrier: 16 consecutive rows of one column per 16-byte store.
     __device__ static void store_columns(const uint32_t* tile, uint8_t* out_t, int64_t rows, int64_t r0, int64_t c0) {
-        constexpr int kChunks = ROWS / 16, kSteps = COLS * kChunks / kBlock;
-        static_assert(COLS * kChunks % kBlock == 0, "whole steps");
+        constexpr int kChunks = ROWS / 16, kSteps = kCols * kChunks / kBlock;
 #pragma unroll
         for (int u = 0; u < kSteps; ++u) {
             const int idx = u * kBlock + threadIdx.x, c = idx / kChunks, part = idx % kChunks;
@@ -493,30 +478,30 @@ template <int ROWS, int COLS, bool SWIZZLE = false> struct DualTile {
     template <Fp8Format F, bool InNaN>
     __device__ static void edge(const uint16_t* x, int64_t rows, int64_t cols, int64_t r0, int64_t c0, float scale,
                                 uint8_t* out, uint8_t* out_t, uint32_t* tile) {
-        uint8_t* bytes = reinterpret_cast<uint8_t*>(tile);  // bytes[c * 4 * kStride + r]
-        for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
-            const int r = idx / COLS, c = idx % COLS;
+        uint8_t* bytes = reinterpret_cast<uint8_t*>(tile);  // bytes[c * ROWS + r]
+        for (int idx = threadIdx.x; idx < ROWS * kCols; idx += kBlock) {
+            const int r = idx / kCols, c = idx % kCols;
             if (r0 + r >= rows || c0 + c >= cols) continue;
             const uint32_t q = quantize_bf16_one<F>(input_of<InNaN>(x[(r0 + r) * cols + c0 + c]), scale);
             out[(r0 + r) * cols + c0 + c] = uint8_t(q);
-            bytes[c * 4 * kStride + r] = uint8_t(q);
+            bytes[c * ROWS + r] = uint8_t(q);
         }
         __syncthreads();
-        for (int idx = threadIdx.x; idx < ROWS * COLS; idx += kBlock) {
+        for (int idx = threadIdx.x; idx < ROWS * kCols; idx += kBlock) {
             const int c = idx / ROWS, r = idx % ROWS;
             if (r0 + r >= rows || c0 + c >= cols) continue;
-            out_t[(c0 + c) * rows + r0 + r] = bytes[c * 4 * kStride + r];
+            out_t[(c0 + c) * rows + r0 + r] = bytes[c * ROWS + r];
         }
     }
 };
 
 /// One tile per block (grid: every tile).
-template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool SWIZZLE>
+template <Fp8Format F, bool InNaN, int ROWS>
 __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
     const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
     const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
     uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
-    using T = DualTile<ROWS, COLS, SWIZZLE>;
+    using T = DualTile<ROWS>;
     __shared__ uint32_t tile[T::kWords];
     int64_t r0 = 0, c0 = 0;
     const bool full = T::origin(blockIdx.x, rows, cols, aligned, row_tiles_fastest, r0, c0);
@@ -536,55 +521,6 @@ __global__ void __launch_bounds__(kBlock) dual_apply_kernel(
     for (int h = 0; h < T::kPasses; ++h) map.template quantize_store<F, InNaN>(v[h], scale, out, cols, r0, c0, h, tile);
     __syncthreads();
     T::store_columns(tile, out_t, rows, r0, c0);
-}
-
-/// A wave of blocks, each walking tiles blockIdx.x, blockIdx.x + gridDim.x, ...: the next full
-/// tile's loads are issued as soon as the registers of the current one are free (pass by pass),
-/// before its column-major stores and barriers. With the row-coalesced map (dual_tile 10) the
-/// kernel is held to 64 registers, 4 blocks per multiprocessor on NVIDIA (ptxas spills 24-32 bytes;
-/// HIP reads the bound's second number as waves per SIMD, a looser cap); without
-/// the cap it takes 93-97 and 2 blocks fit. Either way it is slower than one tile per block at the
-/// large shapes (reports/hip-bench-2026-12-05-dual-coalesced.md).
-template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool SWIZZLE>
-__global__ void __launch_bounds__(kBlock, SWIZZLE ? 4 : 1) dual_apply_loop_kernel(
-    const uint16_t* __restrict__ x, int64_t rows, int64_t cols, int aligned, int row_tiles_fastest,
-    const uint32_t* __restrict__ amax, ScaleParams params, uint8_t* __restrict__ out,
-    uint8_t* __restrict__ out_t, float* __restrict__ scale_out) {
-    using T = DualTile<ROWS, COLS, SWIZZLE>;
-    __shared__ uint32_t tile[T::kWords];
-    const int64_t tiles = (rows > 0 ? (rows + ROWS - 1) / ROWS : 1) * ((cols + COLS - 1) / COLS);
-    int64_t t = blockIdx.x, r0 = 0, c0 = 0;
-    bool full = t < tiles && T::origin(t, rows, cols, aligned, row_tiles_fastest, r0, c0);
-    if (full) T::prefetch(x, cols, r0, c0);
-    fp8moe_wait_prior_grid();  // outside the loop (hip_compat.h)
-    const float scale = scale_from_amax<F>(amax[0], params);
-    if (blockIdx.x == 0 && threadIdx.x == 0) scale_out[0] = scale;
-    const T map;
-    Bf16Vec<8> v[T::kPasses][4];
-    if (full)
-#pragma unroll
-        for (int h = 0; h < T::kPasses; ++h) map.load(v[h], x, cols, r0, c0, h);
-    for (; t < tiles; t += gridDim.x) {
-        int64_t nr0 = 0, nc0 = 0;
-        const bool next_full = t + gridDim.x < tiles &&
-                               T::origin(t + gridDim.x, rows, cols, aligned, row_tiles_fastest, nr0, nc0);
-        if (full) {
-#pragma unroll
-            for (int h = 0; h < T::kPasses; ++h) {
-                map.template quantize_store<F, InNaN>(v[h], scale, out, cols, r0, c0, h, tile);
-                if (next_full) map.load(v[h], x, cols, nr0, nc0, h);
-            }
-            __syncthreads();
-            T::store_columns(tile, out_t, rows, r0, c0);
-        } else {
-            T::template edge<F, InNaN>(x, rows, cols, r0, c0, scale, out, out_t, tile);
-            if (next_full)
-#pragma unroll
-                for (int h = 0; h < T::kPasses; ++h) map.load(v[h], x, cols, nr0, nc0, h);
-        }
-        __syncthreads();  // `tile` is written again by the next tile
-        r0 = nr0, c0 = nc0, full = next_full;
-    }
 }
 
 // -------------------------------------------------- one scale per (group of rows, column)

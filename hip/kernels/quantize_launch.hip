@@ -72,16 +72,16 @@ bool recipe_ok(const fp8q_recipe& r) {
 bool key_nan_to_num(const fp8q_recipe& r) { return r.amax_nan == FP8Q_AMAX_NAN_TO_NUM || r.input_nan_to_num; }
 
 /// Defaults: the grouped passes' best variant measured on the H200 at 98432x2048 and 16384x7168
-/// (reports/hip-bench-2026-12-01-h200.md); the dual layout's tile 8 (64x128, row-coalesced), the
-/// fastest at every shape of the H100 run of 2026-12-05 (reports/hip-bench-2026-12-05-dual-coalesced.md).
-fp8q_tuning g_tuning = {2, 2, 1, 0, 8, 8, 0, 1, 8, 0, 1};
+/// (reports/hip-bench-2026-12-01-h200.md); the dual layout's 64x128 tile, the fastest at every
+/// shape of the H100 runs of 2026-12-05 (reports/hip-bench-2026-12-05-dual-coalesced.md).
+fp8q_tuning g_tuning = {2, 2, 1, 0, 8, 8, 0, 1, 0, 0, 1};
 
 bool tuning_ok(const fp8q_tuning& t) {
     auto unroll_ok = [](int u) { return u == 4 || u == 8; };
     return t.amax_tiles >= 0 && t.apply_tiles >= 0 && (t.apply_reverse == 0 || t.apply_reverse == 1) &&
            (t.apply_wide == 0 || t.apply_wide == 1) && unroll_ok(t.amax_unroll) && unroll_ok(t.apply_unroll) &&
            t.rowwise_team >= 0 && t.rowwise_team <= kBlock && (t.chain == 0 || t.chain == 1) &&
-           t.dual_tile >= 0 && t.dual_tile <= 10 && (t.dual_order == 0 || t.dual_order == 1) &&
+           (t.dual_tile == 0 || t.dual_tile == 1) && (t.dual_order == 0 || t.dual_order == 1) &&
            (t.small_shape == 0 || t.small_shape == 1);
 }
 
@@ -90,8 +90,7 @@ bool tuning_ok(const fp8q_tuning& t) {
 /// The launch shape for a tensor of n elements: the tuning, except that (small_shape = 1) a tensor
 /// too small to give the tuned grid 8 blocks per multiprocessor gets 1 tile per block, 4 loads per
 /// thread (more, smaller blocks: 2048x2048 ran 0.0163 ms with the tuned shape, 0.0149 with this
-/// one) and dual_tile 8 (2048x2048 on an H100: 0.0159 ms, against 0.0171 for the walked 64x128
-/// tiles of dual_tile 5 and 0.0215 for 128x128; reports/hip-bench-2026-12-05-dual-coalesced.md).
+/// one). The dual layout's pass 2 keeps its tile: 64x128 is also the fastest at 2048x2048.
 fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     fp8q_tuning t = g_tuning;
     const int64_t tile = int64_t(kBlock) * 8 * t.apply_unroll;
@@ -99,7 +98,6 @@ fp8q_tuning launch_shape(int64_t n, const DeviceFacts& dev) {
     if (t.small_shape && (n + tile * per_block - 1) / (tile * per_block) < int64_t(dev.sms) * 8) {
         t.amax_tiles = t.apply_tiles = 1;
         t.amax_unroll = t.apply_unroll = 4;
-        t.dual_tile = 8;
     }
     return t;
 }
@@ -187,27 +185,15 @@ int grouped(const uint16_t* x, int64_t rows, int64_t cols, const int32_t* offset
 
 // ------------------------------------------------------------------------ dual layout
 
-/// Pass 2 of the dual layout, ROWS x COLS tiles: one block per tile (1-D grid), or (LOOP) one
-/// wave of resident blocks walking the tiles; SWIZZLE: DualTile's row-coalesced thread map.
-template <Fp8Format F, bool InNaN, int ROWS, int COLS, bool LOOP, bool SWIZZLE>
+/// Pass 2 of the dual layout, ROWS x 128 tiles, one block per tile (1-D grid).
+template <Fp8Format F, bool InNaN, int ROWS>
 int dual_apply(const uint16_t* x, int64_t rows, int64_t cols, int vec_ok, const uint32_t* amax, ScaleParams params,
-               uint8_t* out, uint8_t* out_t, float* scale_out, const fp8q_tuning& t, const DeviceFacts& dev,
-               hipStream_t s) {
-    const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1, col_tiles = (cols + COLS - 1) / COLS;
+               uint8_t* out, uint8_t* out_t, float* scale_out, const fp8q_tuning& t, hipStream_t s) {
+    const int64_t row_tiles = rows > 0 ? (rows + ROWS - 1) / ROWS : 1;
+    const int64_t col_tiles = (cols + DualTile<ROWS>::kCols - 1) / DualTile<ROWS>::kCols;
     if (row_tiles * col_tiles > 0x7FFFFFFF) return int(hipErrorInvalidValue);
-    if constexpr (LOOP) {
-        int resident = 0;
-        if (const int e = blocks_per_sm<dual_apply_loop_kernel<F, InNaN, ROWS, COLS, SWIZZLE>>(&resident)) return e;
-        const int64_t tiles = row_tiles * col_tiles, wave = int64_t(dev.sms) * resident;
-        const int64_t grid = tiles < wave ? tiles : wave;
-        FP8Q_CHECK(fp8moe_launch(dual_apply_loop_kernel<F, InNaN, ROWS, COLS, SWIZZLE>, dim3(unsigned(grid)), dim3(kBlock), s,
-                                 chain_pass2(t), x, rows, cols, vec_ok, t.dual_order, amax, params, out, out_t,
-                                 scale_out));
-    } else {
-        FP8Q_CHECK(fp8moe_launch(dual_apply_kernel<F, InNaN, ROWS, COLS, SWIZZLE>, dim3(unsigned(row_tiles * col_tiles)),
-                                 dim3(kBlock), s, chain_pass2(t), x, rows, cols, vec_ok, t.dual_order, amax, params,
-                                 out, out_t, scale_out));
-    }
+    FP8Q_CHECK(fp8moe_launch(dual_apply_kernel<F, InNaN, ROWS>, dim3(unsigned(row_tiles * col_tiles)), dim3(kBlock), s,
+                             chain_pass2(t), x, rows, cols, vec_ok, t.dual_order, amax, params, out, out_t, scale_out));
     return 0;
 }
 
@@ -223,23 +209,9 @@ int dual(const uint16_t* x, int64_t rows, int64_t cols, const fp8q_recipe& r, ui
     if (e) return e;
     const int vec_ok = VEC == 8 && rows % 16 == 0 && aligned(out_t, 16);
     const ScaleParams params = scale_params(r);
-#define FP8Q_DUAL(ROWS, COLS, LOOP, SWIZZLE)                                                                     \
-    dual_apply<F, InNaN, ROWS, COLS, LOOP, SWIZZLE>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, \
-                                                    dev, s)
-    switch (t.dual_tile) {
-    case 1: return FP8Q_DUAL(256, 64, false, false);
-    case 2: return FP8Q_DUAL(256, 128, false, false);
-    case 3: return FP8Q_DUAL(64, 128, false, false);
-    case 4: return FP8Q_DUAL(512, 32, false, false);
-    case 5: return FP8Q_DUAL(64, 128, true, false);
-    case 6: return FP8Q_DUAL(128, 128, true, false);
-    case 7: return FP8Q_DUAL(512, 32, true, false);
-    case 8: return FP8Q_DUAL(64, 128, false, true);
-    case 9: return FP8Q_DUAL(128, 128, false, true);
-    case 10: return FP8Q_DUAL(64, 128, true, true);
-    default: return FP8Q_DUAL(128, 128, false, false);
-    }
-#undef FP8Q_DUAL
+    return t.dual_tile == 1
+               ? dual_apply<F, InNaN, 128>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, s)
+               : dual_apply<F, InNaN, 64>(x, rows, cols, vec_ok, amax, params, out, out_t, scale_out, t, s);
 }
 
 // ---------------------------------------------------------------------- group columns

@@ -3,7 +3,7 @@
 
   isa_check.py ARCH=OBJDUMP:CODE_OBJECT ...     e.g. gfx942=llvm-objdump-22:hip/build/isa/quantize_launch-gfx942.co
 
-For every kernel that converts to FP8 (grouped_apply, dual_apply, dual_apply_loop, column_apply, rowwise, and the
+For every kernel that converts to FP8 (grouped_apply, dual_apply, column_apply, rowwise, and the
 block-scaled block_kernel / block_scalar_kernel) the
 disassembly (llvm-objdump -d -C --mcpu=ARCH) must say what hip/kernels/fp8_cast.h (cast_pair)
 promises:
@@ -24,8 +24,8 @@ import subprocess
 import sys
 
 HW_FORMAT = {"gfx90a": None, "gfx940": 1, "gfx941": 1, "gfx942": 1, "gfx950": 0}  # Fp8Format value
-CONVERTING = ("grouped_apply_kernel", "dual_apply_kernel", "dual_apply_loop_kernel", "column_apply_kernel",
-              "rowwise_kernel", "block_kernel", "block_scalar_kernel")
+CONVERTING = ("grouped_apply_kernel", "dual_apply_kernel", "column_apply_kernel", "rowwise_kernel", "block_kernel",
+              "block_scalar_kernel")
 NAN_TESTS = ("v_cmp_u_f32", "v_cmp_o_f32", "v_cmp_class_f32")
 
 

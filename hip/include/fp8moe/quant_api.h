@@ -110,17 +110,12 @@ int fp8q_quantize_blockwise_1x128(const uint16_t* x, int64_t rows, int64_t cols,
  *                            always plain): 0 launched after pass 1; 1 chained to pass 1
  *                            (programmatic dependent launch: its blocks start once every block of
  *                            pass 1 has started, ask L2 for their first tile, and wait for pass 1)
- *   dual_tile                tile of the dual-layout pass 2: 0 128x128, 1 256x64, 2 256x128,
- *                            3 64x128, 4 512x32 (rows x columns; a column-major run is as long
- *                            as the rows), one block per tile; 5 64x128, 6 128x128, 7 512x32 with
- *                            one wave of blocks, each walking tiles and loading the next one
- *                            while it stores the current one; 8 64x128 and 9 128x128 one block
- *                            per tile, 10 64x128 walked, with the row-coalesced thread map (a
- *                            warp reads 2 rows x 256 bytes; XOR-swizzled shared memory)
+ *   dual_tile                tile of the dual-layout pass 2, one block per tile: 0 64x128, 1 128x128
+ *                            (rows x columns; a column-major run is as long as the rows)
  *   dual_order               0: consecutive blocks take the column tiles of a row tile; 1: the
  *                            row tiles of a column tile
  *   small_shape              1: a tensor too small to give the grouped passes 8 blocks per
- *                            multiprocessor runs with 1 tile per block, unroll 4 and dual_tile 8
+ *                            multiprocessor runs with 1 tile per block and unroll 4
  *                            whatever the fields above say; 0: as they say
  * Defaults: fp8q_get_tuning after load (the best measured, reports/hip-bench-*.md). */
 typedef struct fp8q_tuning {
