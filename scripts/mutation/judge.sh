@@ -8,14 +8,15 @@
 # WORK (default /tmp/mutation-judge), runs `fp8moe verify --json` on every result file (only the
 # hip-* producers: the reference producers in the copies are judged elsewhere), two at a time,
 # then scripts/mutation/judge.py writes WORK/summary.json and WORK/summary.md and prints the
-# tables. FP8MOE picks the binary (default .build-h2/debug/fp8moe, else .build/debug/fp8moe).
+# tables. FP8MOE picks the binary (default .build/release/fp8moe, else .build/debug/fp8moe; the
+# release build judges 170 files in about 8 minutes on 2 cores, the debug build in about 20).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 src="${1:?usage: scripts/mutation/judge.sh DIR [WORK]}"
 work="${2:-/tmp/mutation-judge}"
 bin="${FP8MOE:-}"
-[[ -n "$bin" ]] || for b in .build-h2/debug/fp8moe .build/debug/fp8moe; do [[ -x $b ]] && { bin=$b; break; }; done
-[[ -x "$bin" ]] || { echo "judge.sh: no fp8moe binary (swift build, or set FP8MOE)"; exit 1; }
+[[ -n "$bin" ]] || for b in .build/release/fp8moe .build/debug/fp8moe; do [[ -x $b ]] && { bin=$b; break; }; done
+[[ -x "$bin" ]] || { echo "judge.sh: no fp8moe binary (swift build -c release, or set FP8MOE)"; exit 1; }
 rm -rf "$work"; mkdir -p "$work/results" "$work/verdicts"
 shopt -s nullglob
 parts=("$src"/mutation-results.tar.*)
