@@ -20,7 +20,8 @@ import HDF5
 ///   sets the 5 s): a step past it is a loop in the library;
 /// - a memory allowance per HDF5 step, checked every 10 ms while a step runs: resident memory
 ///   may grow by 256 MiB (`FP8MOE_STEP_MEMORY` bytes) plus 4 x the bytes the open steps read
-///   over what it was when the outermost open step began. RLIMIT_AS alone cannot be sized
+///   (an ended step's bytes count in the step around it: `ReadSteps`) over what it was when the
+///   outermost open step began. RLIMIT_AS alone cannot be sized
 ///   for a small file (thread stacks and BLAS buffers reserve address space on a many-core
 ///   machine), and libhdf5 1.10.8 allocates and fills gigabytes for a damaged object header
 ///   in a 78 KB file (fuzz reproducer `017-memory-byte-bitflip-7158-64-2451-16`: 2.1 GB resident,
@@ -69,18 +70,6 @@ enum Supervisor {
     // MARK: - The parent
 
     /// What the child last said it was doing.
-    private struct Step {
-        var file: String
-        var path: String
-        var what: String
-        var allowance: Double
-        var started: Double
-        /// The bytes the step reads, and the child's resident bytes when it began (the child's
-        /// own reading).
-        var bytes: UInt64
-        var residentAtStart: UInt64
-    }
-
     private static func superviseChild(files: [String], environment: [String: String]) throws -> Int32 {
         let inputBytes = files.reduce(0) { total, file in
             total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
@@ -121,9 +110,7 @@ enum Supervisor {
         }
 
         let start = now()
-        var steps: [Step] = []  // open steps, innermost last
-        var step: Step? { steps.last }
-        var lastStep: Step?
+        var steps = ReadSteps()
         var progressBuffer: [UInt8] = []
         var stderrBuffer: [UInt8] = []
         var open: [Int32] = [progressPipe[0], errorPipe[0]]
@@ -131,26 +118,24 @@ enum Supervisor {
         var memoryGrowth: (grown: UInt64, read: UInt64) = (0, 0)
         var chunk = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
-            let deadline = step.map { $0.started + $0.allowance } ?? (start + overall)
+            let deadline = steps.current.map { $0.started + $0.allowance } ?? (start + overall)
             let remaining = deadline - now()
             if remaining <= 0 {
-                killedFor = step == nil ? "overall" : "step"
+                killedFor = steps.current == nil ? "overall" : "step"
                 kill(pid, SIGKILL)
                 break
             }
-            if let outer = steps.first, outer.residentAtStart > 0 {  // 0: the child could not read it
-                let read = steps.map(\.bytes).max() ?? 0
-                let limit = outer.residentAtStart &+ stepMemory &+ 4 &* read
+            if let bound = steps.memoryLimit(stepMemory: stepMemory) {
                 let resident = residentBytes(of: pid)
-                if resident > limit {
+                if resident > bound.limit {
                     killedFor = "memory"
-                    memoryGrowth = (resident - outer.residentAtStart, read)
+                    memoryGrowth = (resident - bound.baseline, bound.read)
                     kill(pid, SIGKILL)
                     break
                 }
             }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let wait = steps.isEmpty ? min(remaining * 1000 + 1, 60_000) : min(remaining * 1000 + 1, 10)
+            let wait = steps.open.isEmpty ? min(remaining * 1000 + 1, 60_000) : min(remaining * 1000 + 1, 10)
             let ready = poll(&fds, nfds_t(fds.count), Int32(wait))
             if ready < 0 && errno != EINTR { break }
             for entry in fds where entry.revents != 0 {
@@ -170,17 +155,7 @@ enum Supervisor {
                     while let newline = progressBuffer.firstIndex(of: 10) {
                         let line = String(decoding: progressBuffer[..<newline], as: UTF8.self)
                         progressBuffer.removeSubrange(...newline)
-                        let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                        if fields.first == "B", fields.count == 7 {
-                            steps.append(Step(file: fields[2], path: fields[3], what: fields[4],
-                                              allowance: Double(fields[1]) ?? 5, started: now(),
-                                              bytes: UInt64(fields[5]) ?? 0,
-                                              residentAtStart: UInt64(fields[6]) ?? 0))
-                            lastStep = step
-                        } else if fields.first == "E", !steps.isEmpty {
-                            steps.removeLast()
-                            if !steps.isEmpty { steps[steps.count - 1].started = now() }
-                        }
+                        steps.apply(line, now: now())
                     }
                 }
             }
@@ -196,14 +171,14 @@ enum Supervisor {
         }
         let signal = status & 0x7f
         let childText = String(decoding: stderrBuffer, as: UTF8.self)
-        printError("fp8moe: " + deathMessage(signal: signal, killedFor: killedFor, step: step, lastStep: lastStep,
+        printError("fp8moe: " + deathMessage(signal: signal, killedFor: killedFor, step: steps.current, lastStep: steps.lastBegun,
                                                files: files, memory: memory, overall: overall, childText: childText,
                                                memoryGrowth: memoryGrowth))
         return 2
     }
 
     /// One line: the file, the HDF5 path and what was being read when the child died.
-    private static func deathMessage(signal: Int32, killedFor: String?, step: Step?, lastStep: Step?,
+    private static func deathMessage(signal: Int32, killedFor: String?, step: ReadSteps.Step?, lastStep: ReadSteps.Step?,
                                      files: [String], memory: UInt64, overall: Double, childText: String,
                                      memoryGrowth: (grown: UInt64, read: UInt64)) -> String {
         let file = (step ?? lastStep)?.file ?? files.first ?? "?"
