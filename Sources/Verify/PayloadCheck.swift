@@ -15,7 +15,9 @@ import Schema
 /// mismatches and fits the payload (`FlatBlockGroups`, `straddleFits`); a group lookup off by one;
 /// the adjacent group's scale near a boundary (not for a saturated code); a truncating cast; then
 /// recipe variants with their own scales (NaN arithmetic, power-of-two and fp32/fp64 scale
-/// rounding, amax NaN policies, cast policies); last the runner's poison byte.
+/// rounding, amax NaN policies, cast policies); last the runner's poison byte. The truncating
+/// cast, the variants and the poison byte name a code only where they fit the payload rather
+/// than match a wrong byte by chance (`ChanceFits`).
 struct PayloadCheck {
     let recipe: Recipe
     let source: BF16Tensor
@@ -151,13 +153,22 @@ struct PayloadCheck {
         var names = MismatchTally(groups: groups, rows: grouping.rows)
         var built = PayloadHypotheses(check: self, straddleSizes: straddleSizes, scaleCauses: scaleCauses, names: &names)
         built.neighbourRows = neighbourRows(mismatches)
-        let hypotheses = built
+        let first = tally(mismatches, hypotheses: built, template: names)
+        // Per-element hypotheses that only matched wrong bytes by chance explain nothing
+        // (`ChanceFits`): attribute again without them.
+        let fits = ChanceFits(check: self, hypotheses: built, first: first, mismatches: mismatches)
+        guard !fits.keepsAll else { return first }
+        built.fits = fits
+        return tally(mismatches, hypotheses: built, template: names)
+    }
+
+    /// Every mismatch's first cause under `hypotheses`, counted into a copy of `template`.
+    private func tally(_ mismatches: [Int], hypotheses: PayloadHypotheses, template: MismatchTally) -> MismatchTally {
         let columns = grouping.columns
         let expertRows = source.shape.count == 3 ? max(source.shape[1], 1) : 0
         // The groups of the flat-block model where it applies (per_expert: the experts), else the
         // fixture's (rowwise payloads count their mismatches by group too).
         let groupOfRow = (blockOffsets ?? offsets)?.groupOfRow(rows: grouping.rows) ?? []
-        let template = names
         let parts = withFrame(groupOfRow: groupOfRow) { f in
             mapChunksConcurrently(count: mismatches.count, chunk: 1 << 15) { range in
                 var tally = template
@@ -170,7 +181,7 @@ struct PayloadCheck {
                 return tally
             }
         }
-        var tally = names
+        var tally = template
         for p in parts { tally.append(p) }
         return tally
     }
@@ -230,6 +241,8 @@ struct PayloadHypotheses: @unchecked Sendable {
     let partial: (table: ScaledCodeTable, view: ScaledCodeTable.View, model: PartialRowReduction, cause: Int)?
     /// Rows near a boundary where the adjacent group's reference scale reproduces every mismatch.
     var neighbourRows: [Int: (previous: Bool, next: Bool)] = [:]
+    /// Which chance-prone hypotheses may name a code (`ChanceFits`; all until the first tally).
+    var fits: ChanceFits
 
     init(check: PayloadCheck, straddleSizes: [Int], scaleCauses: [String?], names: inout MismatchTally) {
         let straddleSize = straddleSizes.first
@@ -304,6 +317,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         self.variants = variants
         variantViews = variants.map(\.0.view)
         variantCauses = variants.map(\.1)
+        fits = .all(variants: variants.count)
         slips = PayloadSlips(check: check, names: &names)
         partial = PartialRowReduction.payloadModel(check: check).map { ($0.table, $0.table.view, $0.model, names.id(of: $0.model.cause)) }
     }
@@ -357,8 +371,11 @@ struct PayloadHypotheses: @unchecked Sendable {
                 if fit.next && own + 1 < groupLower.count && ref.code(x, scaleIndex: scaleIndex(group: own + 1, column: c)) == a { return groupBoundary }
             }
         }
-        if let id = slips.truncation(x: x, scaleIndex: s, actual: a) { return id }
-        for j in 0..<variantViews.count where variantViews[j].code(x, scaleIndex: s) == a { return variantCauses[j] }
+        if fits.truncation, let id = slips.truncation(x: x, scaleIndex: s, actual: a) { return id }
+        for j in 0..<variantViews.count where fits.variants[j] && variantViews[j].code(x, scaleIndex: s) == a {
+            return variantCauses[j]
+        }
+        if !fits.poisonRows.isEmpty && !fits.poisonRows[r] { return 0 }
         return slips.poison(actual: a) ?? 0
     }
 }
