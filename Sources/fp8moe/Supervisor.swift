@@ -69,7 +69,7 @@ enum Supervisor {
 
     // MARK: - The parent
 
-    /// What the child last said it was doing.
+    /// Runs the child and watches it (the steps it reports: `ReadSteps`); its exit status, or 2.
     private static func superviseChild(files: [String], environment: [String: String]) throws -> Int32 {
         let inputBytes = files.reduce(0) { total, file in
             total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
