@@ -17,7 +17,7 @@ import Schema
 /// recipe variants with their own scales (NaN arithmetic, power-of-two and fp32/fp64 scale
 /// rounding, amax NaN policies, cast policies); last the runner's poison byte. The truncating
 /// cast, the variants and the poison byte name a code only where they fit the payload rather
-/// than match a wrong byte by chance (`ChanceFits`).
+/// than match a wrong byte by chance (`ChanceFits`), and so does -0 written as 0x80.
 struct PayloadCheck {
     let recipe: Recipe
     let source: BF16Tensor
@@ -334,7 +334,7 @@ struct PayloadHypotheses: @unchecked Sendable {
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
         if eNaN && aNaN { return nanByteSign }
-        if let id = slips.negativeZero(x: x, scaleIndex: s, expected: e, actual: a) { return id }
+        if fits.negativeZero, let id = slips.negativeZero(x: x, scaleIndex: s, expected: e, actual: a) { return id }
         let inputIsNaN = x & 0x7FFF > 0x7F80, inputIsInfinite = x & 0x7FFF == 0x7F80
         // A code that follows the producer's own (differing) scale is that scale's: a NaN or Inf
         // input's saturated code follows from it as well as from a missing nan_to_num, and a NaN

@@ -94,8 +94,13 @@ struct PayloadSlips: @unchecked Sendable {
 
     @inline(__always)
     func negativeZero(x: UInt16, scaleIndex s: Int, expected e: UInt8, actual a: UInt8) -> Int? {
-        guard !format.hasNegativeZero, e == 0, a == 0x80, x & 0x8000 != 0, x & 0x7F80 != 0x7F80 else { return nil }
-        return own.view.code(x, scaleIndex: s) == 0 ? ids.negativeZero : nil
+        a == 0x80 && predictsNegativeZero(x: x, scaleIndex: s, expected: e) ? ids.negativeZero : nil
+    }
+
+    /// Whether the sign-keeping cast would write 0x80 here (where the reference writes 0x00).
+    @inline(__always)
+    func predictsNegativeZero(x: UInt16, scaleIndex s: Int, expected e: UInt8) -> Bool {
+        !format.hasNegativeZero && e == 0 && x & 0x8000 != 0 && x & 0x7F80 != 0x7F80 && own.view.code(x, scaleIndex: s) == 0
     }
 
     @inline(__always)
