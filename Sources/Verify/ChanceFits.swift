@@ -5,21 +5,21 @@ import FP8
 ///
 /// A truncating cast, a recipe variant (NaN arithmetic, power-of-two or fp32/fp64 scale rounding,
 /// an amax NaN policy, a scale mode, a cast policy), -0 written as 0x80 in a format without -0,
-/// and the runner's poison byte each predict one
-/// code per element, so among random wrong bytes each matches about one in 255 of the elements
-/// where it predicts something else than the reference. A producer that really truncates, or
-/// really rounds its scales up, shows it wherever the prediction differs. So after a first
-/// attribution, each such hypothesis that explained a mismatch is kept only if it fits:
-/// - truncation, -0 as 0x80 and the variants: of the compared elements where the hypothesis's code differs
-///   from the reference's (all of them, or an even sample of 2^24 in a larger tensor), at least
-///   half carry the hypothesis's code (PR #4179's flat-block model, `straddleFits`, asks 9 in 10
-///   of the same count);
+/// and the runner's poison byte each predict one code per element, so among random wrong bytes
+/// each matches about one in 255 of the elements where it predicts something else than the
+/// reference. A producer that really truncates, or really rounds its scales up, shows it wherever
+/// the prediction differs. So after a first attribution, each such hypothesis that explained a
+/// mismatch is kept only if it fits:
+/// - truncation, -0 as 0x80 and the variants: of the compared elements where the hypothesis's
+///   code differs from the reference's (all of them, or an even sample of 2^24 in a larger
+///   tensor), at least half carry the hypothesis's code (PR #4179's flat-block model,
+///   `straddleFits`, asks 9 in 10 of the same count);
 /// - the poison byte (a kernel that leaves elements unwritten leaves runs of them): per row, at
 ///   least half of the row's mismatches are 0xA5.
 /// Found on 2026-12-05 (scripts/bench/attribution.sh: 25 % random bytes in a 98432 x 2048
 /// payload): 196,313 mismatches were named "element not written (the runner's poison byte)",
 /// 90,360 "cast rounds toward zero" and 198,354 "pow2 rounding", all by chance; with this check
-/// all 50.4 M are unexplained, as random bytes are.
+/// all 50.4 M are unexplained, as random bytes are (reports/attribution-2026-12-05.md).
 struct ChanceFits: Sendable {
     var truncation = true
     var negativeZero = true
