@@ -57,7 +57,7 @@ struct ChanceFits: Sendable {
                         let i = k * step
                         let (r, c) = (i / columns, i % columns)
                         guard f.rowBase[r] >= 0 else { continue }
-                        let s = f.rowBase[r] + (h.columnBlock == 1 ? c : c / h.columnBlock) * h.columnStride
+                        let s = h.scaleIndex(row: r, column: c, f)
                         let (x, e, a) = (f.source[i], f.expected[i], f.actual[i])
                         for (slot, j) in tested.enumerated() {
                             let code = h.variantViews[j].code(x, scaleIndex: s)

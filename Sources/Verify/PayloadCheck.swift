@@ -325,11 +325,17 @@ struct PayloadHypotheses: @unchecked Sendable {
     @inline(__always)
     func scaleIndex(group g: Int, column: Int) -> Int { columnStride == 0 ? g : g * columns + column }
 
+    /// The scale index of the element at (row r, column c) under the check's grouping.
+    @inline(__always)
+    func scaleIndex(row r: Int, column c: Int, _ f: PayloadCheck.Frame) -> Int {
+        f.rowBase[r] + (columnBlock == 1 ? c : c / columnBlock) * columnStride
+    }
+
     /// The id of the first cause that reproduces the actual code at flat index `i` (0: none).
     @inline(__always)
     func cause(at i: Int, _ f: PayloadCheck.Frame) -> Int {
         let (r, c) = (i / columns, i % columns)
-        let s = f.rowBase[r] + (columnBlock == 1 ? c : c / columnBlock) * columnStride
+        let s = scaleIndex(row: r, column: c, f)
         let x = f.source[i]
         let (e, a) = (f.expected[i], f.actual[i])
         let (eNaN, aNaN) = (format.decode(e).isNaN, format.decode(a).isNaN)
