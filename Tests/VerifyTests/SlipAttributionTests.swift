@@ -254,20 +254,26 @@ extension AttributionTests {
 }
 
 extension AttributionTests {
+    /// The inputs of a 256 x 64 fixture (8 groups, heavy-tailed values, seed 41) whose group 1 is
+    /// empty, written to `name` in a fresh folder.
+    func emptyGroupFixture(_ name: String, description: String) throws -> (path: String, inputs: FixtureInputs) {
+        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
+        c.recipes = []
+        var inputs = FixtureGenerator.inputs(c)
+        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
+        let path = temporaryDirectory().appendingPathComponent(name).path
+        let file = try HDF5File(creating: path)
+        try FixtureWriter.writeInputs(inputs, to: file, description: description)
+        try file.commit()
+        return (path, inputs)
+    }
+
     /// An amax scratch not reset (mutant 11) over a fixture with an empty group: the empty
     /// group's scale is the stale amax's, a finite scale of an amax the set does not have, not
     /// the "empty set" cause of a scale never written (mutant 10 leaves the runner's NaN
     /// poison there); the dataset votes stale (ScaleCheck.staleVote), so every scale is named so.
     @Test func aStaleAmaxInAnEmptyGroupIsNamedStale() throws {
-        let dir = temporaryDirectory()
-        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
-        c.recipes = []
-        var inputs = FixtureGenerator.inputs(c)
-        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
-        let path = dir.appendingPathComponent("empty.h5").path
-        let file = try HDF5File(creating: path)
-        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: an empty group")
-        try file.commit()
+        let (path, inputs) = try emptyGroupFixture("empty.h5", description: "attribution test: an empty group")
         let k = slippingPerGroupKernel(inputs.a!.bits, rows: 256, columns: 64, offsets: inputs.offsets!, format: .e4m3fn,
                                        slip: .staleAmax(0x1p40))
         try addProducer(path, "stale", attributes: prAttributes, codes: ["a_wgrad_fp8": (k.codes, [256, 64])],
@@ -285,15 +291,7 @@ extension AttributionTests {
     /// mutant 10), so it stays "empty set"; beside a producer of the same build (software, commit,
     /// device) whose stale amax shows in sets with values, the build's vote names it stale.
     @Test func anEmptyGroupsForeignScaleIsNamedStaleOnlyByItsBuild() throws {
-        let dir = temporaryDirectory()
-        var c = GeneratorConfig(m: 256, k: 64, n: 16, g: 8, seed: 41, distribution: .heavy, routing: .balanced, injections: [])
-        c.recipes = []
-        var inputs = FixtureGenerator.inputs(c)
-        inputs.offsets = [32, 32, 96, 128, 160, 192, 224, 256]  // group 1 empty
-        let path = dir.appendingPathComponent("build.h5").path
-        let file = try HDF5File(creating: path)
-        try FixtureWriter.writeInputs(inputs, to: file, description: "attribution test: an empty group, one build")
-        try file.commit()
+        let (path, inputs) = try emptyGroupFixture("build.h5", description: "attribution test: an empty group, one build")
         func kernel(_ stale: Double) -> (codes: [UInt8], scales: [Float]) {
             slippingPerGroupKernel(inputs.a!.bits, rows: 256, columns: 64, offsets: inputs.offsets!, format: .e4m3fn, slip: .staleAmax(stale))
         }
